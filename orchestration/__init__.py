@@ -1,0 +1,1 @@
+"""threatgraph's Dagster code location and command-line interface."""

@@ -1,0 +1,78 @@
+"""Ingest assets: one per landing source, daily-partitioned (indicators: not partitioned).
+
+Each materialization replaces its partition in bronze (see orchestration/ingest.py).
+"""
+
+from datetime import date
+
+import dagster as dg
+
+from ..contract import PARTITIONED_SOURCES
+from ..ingest import PartitionResult, ingest_partition
+from ..partitions import daily_partitions
+from ..resources import PlatformStorage
+
+DUCKDB_WRITER_POOL = "duckdb_writer"
+INGEST_GROUP = "ingest"
+
+
+def bronze_key(source: str) -> dg.AssetKey:
+    return dg.AssetKey(["bronze", source])
+
+
+def ingest_metadata(result: PartitionResult) -> dict:
+    totals = result.totals()
+    rows = ["| file | status | read | loaded | duplicates | invalid |", "|---|---|---:|---:|---:|---:|"]
+    rows += [f"| {f.source_file} | {f.file_status} | {f.lines_read} | {f.loaded} | {f.duplicates} | {f.invalid} |" for f in result.files]
+    return {
+        "files": totals["files"],
+        "lines_read": totals["lines_read"],
+        "loaded": totals["loaded"],
+        "duplicates": totals["duplicates"],
+        "invalid": totals["invalid"],
+        "dagster/row_count": totals["loaded"],
+        "invalid_by_reason": dg.MetadataValue.json(result.invalid_by_reason()),
+        "files_detail": dg.MetadataValue.md("\n".join(rows)),
+        "counts_reconcile": all(f.reconciles() for f in result.files),
+    }
+
+
+def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=bronze_key(source),
+        group_name=INGEST_GROUP,
+        partitions_def=daily_partitions,
+        pool=DUCKDB_WRITER_POOL,
+        kinds={"duckdb", "python"},
+        description=(
+            f"Raw `{source}` logs of one landing day, validated against the contract, deduplicated "
+            f"and pseudonymised, in `bronze.{source}`. Invalid lines go to `bronze.quarantine` with their reason."
+        ),
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+    )
+    def _ingest(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
+        dt = date.fromisoformat(context.partition_key)
+        result = ingest_partition(source, storage.landing_path, dt, storage.paths, storage.pseudonymizer())
+        totals = result.totals()
+        context.log.info(f"{source} {dt}: {totals}")
+        return dg.MaterializeResult(metadata=ingest_metadata(result))
+
+    return _ingest
+
+
+ingest_assets = [_make_ingest_asset(s) for s in PARTITIONED_SOURCES]
+
+
+@dg.asset(
+    key=bronze_key("indicators"),
+    group_name=INGEST_GROUP,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"duckdb", "python"},
+    description="External threat indicators (reference/indicators.jsonl), validated, in `bronze.indicators`.",
+)
+def bronze_indicators(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
+    result = ingest_partition("indicators", storage.landing_path, None, storage.paths, storage.pseudonymizer())
+    return dg.MaterializeResult(metadata=ingest_metadata(result))
+
+
+ingest_assets.append(bronze_indicators)

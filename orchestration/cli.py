@@ -1,0 +1,109 @@
+"""The `threatgraph` command line (architecture.md, "Published interface")."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from .settings import REPO_ROOT
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="threatgraph", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    from generator import synth
+
+    synth.add_arguments(sub.add_parser("generate", help="write synthetic platform logs to a landing folder"))
+
+    run = sub.add_parser("run", help="ingest, model, analyse, check and publish every landed partition")
+    _add_run_arguments(run)
+    run.add_argument("--landing", required=True, type=Path)
+    run.add_argument("--warehouse", required=True, type=Path)
+
+    demo = sub.add_parser("demo", help="generate a default dataset and run it end to end")
+    _add_run_arguments(demo)
+    demo.add_argument("--dir", type=Path, default=REPO_ROOT / "data" / "demo", help="where landing/ and warehouse/ go")
+    demo.add_argument("--accounts", type=int, default=5000)
+    demo.add_argument("--days", type=int, default=3)
+    demo.add_argument("--seed", type=int, default=7)
+
+    sql = sub.add_parser("sql", help="query the published snapshot (read-only)")
+    sql.add_argument("query")
+    sql.add_argument("--warehouse", required=True, type=Path)
+    sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    sql.add_argument("--max-rows", type=int, default=50)
+
+    from . import coordination
+
+    coordination.add_arguments(sub.add_parser("coordination", help="CooRTweet-style coordinated co-sharing on a share export"))
+    return parser
+
+
+def _add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--start", type=_date, help="first partition (YYYY-MM-DD); default: the first landed")
+    p.add_argument("--end", type=_date, help="last partition (YYYY-MM-DD); default: the last landed")
+    p.add_argument("--graph-engine", choices=("auto", "spark", "local"), default="auto")
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    snapshot = Path(args.warehouse) / "serving" / "analytics.duckdb"
+    if not snapshot.exists():
+        print(f"error: no published snapshot at {snapshot} (run `threatgraph run` first)", file=sys.stderr)
+        return EXIT_USAGE
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        rel = con.sql(args.query)
+    except duckdb.Error as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if rel is None:
+        return EXIT_OK
+    if args.csv:
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(rel.columns)
+        for row in rel.fetchall():
+            w.writerow(row)
+    else:
+        rel.show(max_rows=args.max_rows, max_width=200)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "generate":
+        from generator import synth
+
+        return synth.run(args)
+    if args.command == "coordination":
+        from . import coordination
+
+        return coordination.run(args)
+    if args.command == "sql":
+        return cmd_sql(args)
+    from . import runner
+
+    if args.command == "run":
+        return runner.run_pipeline(args.landing, args.warehouse, args.start, args.end, args.graph_engine)
+    if args.command == "demo":
+        return runner.run_demo(args)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""The raw log contract: JSON Schemas compiled into fast per-record checks.
+
+The schemas in orchestration/contract/ are a copy of shared/contract (a test
+keeps them identical). Validation is driven by the schema, not hand-written per
+field, so a contract change is one file copy. jsonschema itself is ~30x slower
+on a million lines; tests cross-check this validator against it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+
+CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
+PARTITIONED_SOURCES = ("accounts", "events", "sessions", "enforcement")
+ALL_SOURCES = PARTITIONED_SOURCES + ("indicators",)
+
+# Record keys (contract README): a second record with the same key in one
+# partition is a duplicate when identical, invalid when different.
+RECORD_KEY = {
+    "accounts": ("account_id", "event_time"),
+    "events": ("event_id",),
+    "sessions": ("session_id",),
+    "enforcement": ("action_id",),
+    "indicators": ("indicator_type", "value"),
+}
+LATE_DATA = timedelta(hours=72)
+CLOCK_SKEW = timedelta(minutes=5)
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_JSON_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+}
+
+
+class InvalidRecord(ValueError):
+    """A line that breaks the contract; the message is the quarantine reason."""
+
+
+def parse_rfc3339(value: str) -> datetime:
+    """An RFC 3339 timestamp with offset, as a naive UTC datetime."""
+    if not _RFC3339.match(value):
+        raise ValueError("not an RFC 3339 timestamp with offset")
+    dt = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    return dt.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class _FieldRule:
+    name: str
+    types: tuple[str, ...]
+    enum: tuple | None
+    min_length: int | None
+    max_length: int | None
+    pattern: re.Pattern | None
+    minimum: float | None
+    maximum: float | None
+    date_time: bool
+    item_types: tuple[str, ...] | None
+    item_max_length: int | None
+
+
+def _types(spec: dict) -> tuple[str, ...]:
+    t = spec.get("type")
+    if t is None:
+        return ()
+    return tuple(t) if isinstance(t, list) else (t,)
+
+
+def _compile_field(name: str, spec: dict) -> _FieldRule:
+    items = spec.get("items") or {}
+    return _FieldRule(
+        name=name,
+        types=_types(spec),
+        enum=tuple(spec["enum"]) if "enum" in spec else None,
+        min_length=spec.get("minLength"),
+        max_length=spec.get("maxLength"),
+        pattern=re.compile(spec["pattern"]) if "pattern" in spec else None,
+        minimum=spec.get("minimum"),
+        maximum=spec.get("maximum"),
+        date_time=spec.get("format") == "date-time",
+        item_types=_types(items) if items else None,
+        item_max_length=items.get("maxLength"),
+    )
+
+
+class RecordSchema:
+    """One source's schema, compiled for speed."""
+
+    def __init__(self, source: str, schema: dict):
+        self.source = source
+        self.required = tuple(schema.get("required", ()))
+        self.fields = {n: _compile_field(n, s) for n, s in schema.get("properties", {}).items()}
+
+    def check(self, rec) -> dict[str, datetime]:
+        """Raise InvalidRecord with a reason; return the parsed date-time fields."""
+        if not isinstance(rec, dict):
+            raise InvalidRecord(f"not a JSON object: {type(rec).__name__}")
+        for name in self.required:
+            if name not in rec:
+                raise InvalidRecord(f"missing required field: {name}")
+        times = {}
+        for name, rule in self.fields.items():
+            if name not in rec:
+                continue
+            v = rec[name]
+            if rule.types and not any(_JSON_TYPES[t](v) for t in rule.types):
+                raise InvalidRecord(f"wrong type: {name} is {_json_type(v)}, expected {'|'.join(rule.types)}")
+            if rule.enum is not None and v not in rule.enum:
+                raise InvalidRecord(f"unknown enum value: {name}={_short(v)}")
+            if v is None:
+                continue
+            if isinstance(v, str):
+                if rule.min_length is not None and len(v) < rule.min_length:
+                    raise InvalidRecord(f"too short: {name}")
+                if rule.max_length is not None and len(v) > rule.max_length:
+                    raise InvalidRecord(f"too long: {name} ({len(v)} > {rule.max_length})")
+                if rule.pattern is not None and not rule.pattern.search(v):
+                    raise InvalidRecord(f"bad format: {name}={_short(v)}")
+                if rule.date_time:
+                    try:
+                        times[name] = parse_rfc3339(v)
+                    except ValueError:
+                        raise InvalidRecord(f"bad timestamp: {name}={_short(v)}") from None
+            elif isinstance(v, (int, float)):
+                if rule.minimum is not None and v < rule.minimum:
+                    raise InvalidRecord(f"out of range: {name}={v}")
+                if rule.maximum is not None and v > rule.maximum:
+                    raise InvalidRecord(f"out of range: {name}={v}")
+            elif isinstance(v, list) and rule.item_types:
+                for item in v:
+                    if not any(_JSON_TYPES[t](item) for t in rule.item_types):
+                        raise InvalidRecord(f"wrong type: item of {name} is {_json_type(item)}")
+                    if rule.item_max_length is not None and isinstance(item, str) and len(item) > rule.item_max_length:
+                        raise InvalidRecord(f"too long: item of {name}")
+        return times
+
+
+def _json_type(v) -> str:
+    for t in ("null", "boolean", "integer", "number", "string", "array", "object"):
+        if _JSON_TYPES[t](v):
+            return t
+    return type(v).__name__
+
+
+def _short(v) -> str:
+    s = json.dumps(v, ensure_ascii=True) if not isinstance(v, str) else repr(v)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+@lru_cache(maxsize=None)
+def schema_for(source: str) -> RecordSchema:
+    path = CONTRACT_DIR / f"{source}.schema.json"
+    return RecordSchema(source, json.loads(path.read_text()))
+
+
+def check_times(source: str, times: dict[str, datetime], partition: date | None) -> None:
+    """The contract's time rules: event_time within [day - 72h, day end + 5 min]; other times never after it."""
+    event_time = times.get("event_time")
+    if event_time is not None and partition is not None:
+        day_start = datetime(partition.year, partition.month, partition.day)
+        if event_time > day_start + timedelta(days=1) + CLOCK_SKEW:
+            raise InvalidRecord("impossible time: event_time after the partition's end")
+        if event_time < day_start - LATE_DATA:
+            raise InvalidRecord("impossible time: event_time more than 72h before the partition")
+    if event_time is not None:
+        for other in ("created_at", "first_seen"):
+            t = times.get(other)
+            if t is not None and t > event_time:
+                raise InvalidRecord(f"impossible time: {other} after event_time")

@@ -1,0 +1,396 @@
+"""Land one source's partition: read, validate, deduplicate, pseudonymise, load.
+
+Every input line ends in exactly one place: a bronze row (loaded), a counted
+duplicate, or the quarantine (invalid, with its reason). Per file,
+lines_read = loaded + duplicates + invalid. Re-running a partition replaces it.
+"""
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import orjson
+import polars as pl
+
+from .contract import ALL_SOURCES, RECORD_KEY, InvalidRecord, check_times, schema_for
+from .pseudonymize import Pseudonymizer, ip_network_prefix, username_shape
+from .warehouse import WarehousePaths, connect_restricted, ensure_bronze, ensure_restricted
+
+RAW_TEXT_LIMIT = 10_000  # quarantine keeps this much of a bad line
+
+
+# --------------------------------------------------------------------------- landing files
+
+def is_data_name(name: str) -> bool:
+    """Contract: names starting with '_' or '.' are not data (_SUCCESS, _truth/)."""
+    return not name.startswith(("_", "."))
+
+
+def partition_dir(landing: Path, source: str, dt: date) -> Path:
+    return Path(landing) / source / f"dt={dt.isoformat()}"
+
+
+def partition_files(landing: Path, source: str, dt: date | None) -> list[Path]:
+    """Data files of one partition (or the indicators file), in a stable order."""
+    if source == "indicators":
+        ref = Path(landing) / "reference"
+        if not ref.is_dir():
+            return []
+        return sorted(p for p in ref.iterdir() if p.is_file() and is_data_name(p.name) and p.name.startswith("indicators"))
+    folder = partition_dir(landing, source, dt)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and is_data_name(p.name) and (p.name.endswith(".jsonl") or p.name.endswith(".jsonl.gz")))
+
+
+def landed_partitions(landing: Path, sources=("accounts", "events", "sessions", "enforcement")) -> list[date]:
+    """Every dt=YYYY-MM-DD folder found under the partitioned sources."""
+    days = set()
+    for source in sources:
+        root = Path(landing) / source
+        if not root.is_dir():
+            continue
+        for d in root.iterdir():
+            if d.is_dir() and d.name.startswith("dt="):
+                try:
+                    days.add(date.fromisoformat(d.name[3:]))
+                except ValueError:
+                    continue
+    return sorted(days)
+
+
+@dataclass
+class RawFile:
+    lines: list[bytes]
+    status: str  # ok | empty | truncated_gzip | corrupt_gzip
+    tail: bytes | None = None  # the unreadable rest of a damaged gzip file
+
+
+def read_raw_lines(path: Path) -> RawFile:
+    data = path.read_bytes()
+    status = "ok"
+    tail = None
+    if path.name.endswith(".gz"):
+        out = []
+        d = zlib.decompressobj(wbits=31)
+        rest = data
+        try:
+            while rest:
+                out.append(d.decompress(rest))
+                if not d.eof:
+                    status = "truncated_gzip"
+                    out.append(d.flush())
+                    break
+                rest = d.unused_data  # concatenated gzip members
+                if rest:
+                    d = zlib.decompressobj(wbits=31)
+        except zlib.error:
+            status = "corrupt_gzip"
+        data = b"".join(out)
+    if not data:
+        return RawFile([], "empty" if status == "ok" else status, None if status == "ok" else b"")
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    elif status != "ok":
+        tail = lines.pop()  # the partial last line of a damaged file
+    if status != "ok" and tail is None:
+        tail = b""
+    return RawFile(lines, status, tail)
+
+
+# --------------------------------------------------------------------------- transform per source
+
+def _ts(times: dict, name: str):
+    return times.get(name)
+
+
+def _account_row(rec, times, p: Pseudonymizer):
+    username = rec["username"]
+    length, digit_run, shape = username_shape(username)
+    prefix, _ = ip_network_prefix(rec.get("signup_ip"))
+    return (
+        p.account(rec["account_id"]), times["event_time"], rec["change_type"], times["created_at"],
+        p.token("username", username), length, digit_run, shape,
+        p.maybe("display_name", rec.get("display_name")),
+        p.free_text(rec.get("bio"), (rec["account_id"], username)),
+        rec.get("email_domain"), rec.get("signup_country"), rec.get("language"), rec.get("is_verified"),
+        p.maybe("ip", rec.get("signup_ip")), prefix, p.maybe("device", rec.get("signup_device_id")),
+        rec.get("avatar_hash"),
+    )
+
+
+def _event_row(rec, times, p: Pseudonymizer):
+    mentions = rec.get("mention_account_ids") or []
+    target = rec.get("target_account_id")
+    known = [m for m in mentions if m] + ([target] if target else []) + [rec["account_id"]]
+    return (
+        rec["event_id"], times["event_time"], p.account(rec["account_id"]), rec["event_type"],
+        rec.get("video_id"), p.account(target), p.free_text(rec.get("text"), known),
+        rec.get("hashtags"), [p.account(m) for m in mentions] if mentions else None, rec.get("urls"),
+        rec.get("sound_id"), rec.get("share_channel"), rec.get("session_id"), rec.get("region_code"),
+    )
+
+
+def _session_row(rec, times, p: Pseudonymizer):
+    prefix, version = ip_network_prefix(rec["ip"])
+    return (
+        rec["session_id"], times["event_time"], p.account(rec["account_id"]), p.token("ip", rec["ip"]),
+        prefix, version, rec.get("asn"), rec.get("ip_country"), p.maybe("device", rec.get("device_id")),
+        rec.get("user_agent"), rec.get("login_method"), rec["success"],
+    )
+
+
+def _enforcement_row(rec, times, p: Pseudonymizer):
+    return (
+        rec["action_id"], times["event_time"], p.account(rec["account_id"]), rec["action"], rec["policy"],
+        rec.get("source"), rec.get("campaign_label"),
+    )
+
+
+def _indicator_row(rec, times, p: Pseudonymizer):
+    value = rec["value"]
+    if rec["indicator_type"] == "account_id":
+        value = p.account(value)
+    elif rec["indicator_type"] in ("domain", "hashtag"):
+        value = value.lower()
+    return (rec["indicator_type"], value, rec.get("threat_actor"), rec["source"], rec.get("confidence"), times.get("first_seen"))
+
+
+TRANSFORM = {
+    "accounts": _account_row,
+    "events": _event_row,
+    "sessions": _session_row,
+    "enforcement": _enforcement_row,
+    "indicators": _indicator_row,
+}
+
+_ts_type = pl.Datetime("us")
+_list = pl.List(pl.Utf8)
+COLUMNS = {
+    "accounts": [("actor_key", pl.Utf8), ("event_time", _ts_type), ("change_type", pl.Utf8), ("created_at", _ts_type),
+                 ("username_key", pl.Utf8), ("username_length", pl.Int32), ("username_digit_run", pl.Int32),
+                 ("username_shape", pl.Utf8), ("display_name_key", pl.Utf8), ("bio", pl.Utf8), ("email_domain", pl.Utf8),
+                 ("signup_country", pl.Utf8), ("language", pl.Utf8), ("is_verified", pl.Boolean),
+                 ("signup_ip_key", pl.Utf8), ("signup_ip_prefix", pl.Utf8), ("signup_device_key", pl.Utf8),
+                 ("avatar_hash", pl.Utf8)],
+    "events": [("event_id", pl.Utf8), ("event_time", _ts_type), ("actor_key", pl.Utf8), ("event_type", pl.Utf8),
+               ("video_id", pl.Utf8), ("target_actor_key", pl.Utf8), ("text", pl.Utf8), ("hashtags", _list),
+               ("mention_actor_keys", _list), ("urls", _list), ("sound_id", pl.Utf8), ("share_channel", pl.Utf8),
+               ("session_id", pl.Utf8), ("region_code", pl.Utf8)],
+    "sessions": [("session_id", pl.Utf8), ("event_time", _ts_type), ("actor_key", pl.Utf8), ("ip_key", pl.Utf8),
+                 ("ip_prefix", pl.Utf8), ("ip_version", pl.Int32), ("asn", pl.Int64), ("ip_country", pl.Utf8),
+                 ("device_key", pl.Utf8), ("user_agent", pl.Utf8), ("login_method", pl.Utf8), ("success", pl.Boolean)],
+    "enforcement": [("action_id", pl.Utf8), ("event_time", _ts_type), ("actor_key", pl.Utf8), ("action", pl.Utf8),
+                    ("policy", pl.Utf8), ("source", pl.Utf8), ("campaign_label", pl.Utf8)],
+    "indicators": [("indicator_type", pl.Utf8), ("value", pl.Utf8), ("threat_actor", pl.Utf8), ("source", pl.Utf8),
+                   ("confidence", pl.Float64), ("first_seen", _ts_type)],
+}
+
+
+def identities_of(source: str, rec: dict, times: dict) -> Iterator[tuple[str, str | None, datetime | None]]:
+    """(account_id, username, when) for every account a record names: the identity map's input."""
+    if source == "accounts":
+        yield rec["account_id"], rec["username"], times["event_time"]
+    elif source == "indicators":
+        if rec["indicator_type"] == "account_id":
+            yield rec["value"], None, None
+    else:
+        yield rec["account_id"], None, None
+        if source == "events":
+            if rec.get("target_account_id"):
+                yield rec["target_account_id"], None, None
+            for m in rec.get("mention_account_ids") or []:
+                yield m, None, None
+
+
+# --------------------------------------------------------------------------- one partition
+
+@dataclass
+class FileCounts:
+    source_file: str
+    lines_read: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    file_status: str = "ok"
+
+    def reconciles(self) -> bool:
+        return self.lines_read == self.loaded + self.duplicates + self.invalid
+
+
+@dataclass
+class PartitionResult:
+    source: str
+    dt: date | None
+    files: list[FileCounts] = field(default_factory=list)
+    quarantine: list[tuple] = field(default_factory=list)  # (source_file, line_no, reason, raw_text)
+    rows: list[tuple] = field(default_factory=list)
+    identities: dict[str, tuple[str | None, datetime | None]] = field(default_factory=dict)
+
+    def totals(self) -> dict[str, int]:
+        keys = ("lines_read", "loaded", "duplicates", "invalid")
+        return {k: sum(getattr(f, k) for f in self.files) for k in keys} | {"files": len(self.files)}
+
+    def invalid_by_reason(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for _, _, reason, _ in self.quarantine:
+            kind = reason.split(":")[0]
+            out[kind] = out.get(kind, 0) + 1
+        return dict(sorted(out.items()))
+
+
+def parse_partition(source: str, landing: Path, dt: date | None, p: Pseudonymizer) -> PartitionResult:
+    if source not in ALL_SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    schema = schema_for(source)
+    key_fields = RECORD_KEY[source]
+    transform = TRANSFORM[source]
+    result = PartitionResult(source, dt)
+    seen: dict[tuple, bytes] = {}  # record key -> content digest, across the partition's files
+    landing = Path(landing)
+
+    def remember_identity(account_id, username, when):
+        old = result.identities.get(account_id)
+        if old is None:
+            result.identities[account_id] = (username, when)
+        elif username is not None and (old[0] is None or old[1] is None or (when is not None and when >= old[1])):
+            result.identities[account_id] = (username, when)
+
+    for path in partition_files(landing, source, dt):
+        rel = str(path.relative_to(landing))
+        counts = FileCounts(rel)
+        result.files.append(counts)
+        raw = read_raw_lines(path)
+        counts.file_status = raw.status
+
+        def quarantine(line_no, reason, raw_bytes):
+            counts.invalid += 1
+            text = raw_bytes[:RAW_TEXT_LIMIT].decode("utf-8", errors="backslashreplace")
+            result.quarantine.append((rel, line_no, reason, text))
+
+        for i, line in enumerate(raw.lines, start=1):
+            counts.lines_read += 1
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if not line.strip():
+                quarantine(i, "not JSON: empty line", line)
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                quarantine(i, f"not UTF-8: invalid byte at offset {e.start}", line)
+                continue
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError as e:
+                quarantine(i, f"not JSON: {str(e).split(':')[0]}", line)
+                continue
+            try:
+                times = schema.check(rec)
+                check_times(source, times, dt)
+            except InvalidRecord as e:
+                quarantine(i, str(e), line)
+                continue
+            key = tuple(rec[k] for k in key_fields)
+            digest = hashlib.blake2b(orjson.dumps(rec, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+            prior = seen.get(key)
+            if prior is not None:
+                if prior == digest:
+                    counts.duplicates += 1
+                else:
+                    quarantine(i, f"duplicate key with different content: {'/'.join(map(str, key))[:80]}", line)
+                continue
+            seen[key] = digest
+            result.rows.append((dt, rel, i) + transform(rec, times, p))
+            counts.loaded += 1
+            for account_id, username, when in identities_of(source, rec, times):
+                remember_identity(account_id, username, when)
+        if raw.status in ("truncated_gzip", "corrupt_gzip"):
+            counts.lines_read += 1
+            what = "truncated gzip" if raw.status == "truncated_gzip" else "corrupt gzip"
+            quarantine(len(raw.lines) + 1, f"{what}: file ends before the end-of-stream marker, rest of file lost", raw.tail or b"")
+        assert counts.reconciles(), counts
+    return result
+
+
+def _frame(source: str, result: PartitionResult) -> pl.DataFrame:
+    schema = [("dt", pl.Date), ("source_file", pl.Utf8), ("line_no", pl.Int64)] + COLUMNS[source]
+    frame = pl.DataFrame(result.rows, schema=schema, orient="row")
+    return frame.drop("dt") if source == "indicators" else frame
+
+
+def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonymizer) -> None:
+    """Replace the partition in bronze, the quarantine and the identity map."""
+    source, dt = result.source, result.dt
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    # Raw personal data first (restricted store), then the analyst-side tables.
+    with connect_restricted(paths.quarantine_db) as qcon:
+        ensure_restricted(None, qcon)
+        qcon.execute("BEGIN")
+        qcon.execute("DELETE FROM quarantine_lines WHERE source = ? AND dt IS NOT DISTINCT FROM ?", [source, dt])
+        if result.quarantine:
+            qcon.executemany(
+                "INSERT INTO quarantine_lines VALUES (?, ?, ?, ?, ?, ?)",
+                [(dt, source, f, n, r, t) for f, n, r, t in result.quarantine],
+            )
+        qcon.execute("COMMIT")
+    if result.identities:
+        with connect_restricted(paths.identity_db) as icon:
+            ensure_restricted(icon, None)
+            ident = pl.DataFrame(
+                [(p.account(a), a, u, w) for a, (u, w) in result.identities.items()],
+                schema=[("actor_key", pl.Utf8), ("account_id", pl.Utf8), ("username", pl.Utf8), ("username_seen_at", _ts_type)],
+                orient="row",
+            )
+            # Latest username wins; an id seen without a username never erases one.
+            icon.execute("""
+                INSERT INTO actor_identity SELECT * FROM ident
+                ON CONFLICT (actor_key) DO UPDATE SET
+                  username = CASE WHEN excluded.username IS NOT NULL AND (actor_identity.username_seen_at IS NULL
+                                   OR excluded.username_seen_at >= actor_identity.username_seen_at)
+                                  THEN excluded.username ELSE actor_identity.username END,
+                  username_seen_at = CASE WHEN excluded.username IS NOT NULL AND (actor_identity.username_seen_at IS NULL
+                                   OR excluded.username_seen_at >= actor_identity.username_seen_at)
+                                  THEN excluded.username_seen_at ELSE actor_identity.username_seen_at END
+            """)
+    frame = _frame(source, result)
+    files = pl.DataFrame(
+        [(dt, source, f.source_file, f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status, now) for f in result.files],
+        schema=[("dt", pl.Date), ("source", pl.Utf8), ("source_file", pl.Utf8), ("lines_read", pl.Int64), ("loaded", pl.Int64),
+                ("duplicates", pl.Int64), ("invalid", pl.Int64), ("file_status", pl.Utf8), ("ingested_at", _ts_type)],
+        orient="row",
+    )
+    quarantine = pl.DataFrame(
+        [(dt, source, f, n, r) for f, n, r, _ in result.quarantine],
+        schema=[("dt", pl.Date), ("source", pl.Utf8), ("source_file", pl.Utf8), ("line_no", pl.Int64), ("reason", pl.Utf8)],
+        orient="row",
+    )
+    paths.root.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(paths.db))
+    try:
+        ensure_bronze(con)
+        con.execute("BEGIN")
+        if source == "indicators":
+            con.execute("DELETE FROM bronze.indicators")
+        else:
+            con.execute(f"DELETE FROM bronze.{source} WHERE dt = ?", [dt])
+        con.execute("DELETE FROM bronze.ingest_files WHERE source = ? AND dt IS NOT DISTINCT FROM ?", [source, dt])
+        con.execute("DELETE FROM bronze.quarantine WHERE source = ? AND dt IS NOT DISTINCT FROM ?", [source, dt])
+        con.execute(f"INSERT INTO bronze.{source} SELECT * FROM frame")
+        con.execute("INSERT INTO bronze.ingest_files SELECT * FROM files")
+        con.execute("INSERT INTO bronze.quarantine SELECT * FROM quarantine")
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+def ingest_partition(source: str, landing: Path, dt: date | None, paths: WarehousePaths, p: Pseudonymizer) -> PartitionResult:
+    result = parse_partition(source, landing, dt, p)
+    write_partition(result, paths, p)
+    return result

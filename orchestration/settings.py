@@ -1,0 +1,24 @@
+"""Run settings from the environment, with defaults a newcomer can use as they are."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PARTITION_START = "2026-01-01"
+
+
+def partition_start() -> str:
+    """First daily partition (THREATGRAPH_START_DATE, YYYY-MM-DD)."""
+    value = os.environ.get("THREATGRAPH_START_DATE", DEFAULT_PARTITION_START)
+    date.fromisoformat(value)  # fail early on a typo
+    return value
+
+
+def landing_dir() -> str:
+    return os.environ.get("THREATGRAPH_LANDING", str(REPO_ROOT / "data" / "landing"))
+
+
+def warehouse_dir() -> str:
+    return os.environ.get("THREATGRAPH_WAREHOUSE", str(REPO_ROOT / "data" / "warehouse"))

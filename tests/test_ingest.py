@@ -1,0 +1,226 @@
+"""Ingestion: every line is accounted for, bad input lands in quarantine with its reason."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import stat
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import pytest
+
+from orchestration.contract import CONTRACT_DIR, InvalidRecord, check_times, parse_rfc3339, schema_for
+from orchestration.ingest import ingest_partition, parse_partition, read_raw_lines
+from orchestration.pseudonymize import Pseudonymizer
+from orchestration.warehouse import WarehousePaths
+
+DAY = date(2026, 11, 3)
+SHARED_CONTRACT = Path(__file__).resolve().parents[1].parent / "shared" / "contract"
+
+
+def event(i, **over):
+    rec = {"event_id": f"e{i}", "event_time": "2026-11-03T10:00:00.000Z", "account_id": f"acct{i % 5}",
+           "event_type": "share", "video_id": "v1", "target_account_id": "owner9"}
+    rec.update(over)
+    return rec
+
+
+def write(folder: Path, name: str, lines: list, gz=False) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = b"".join((l if isinstance(l, bytes) else json.dumps(l).encode()) + b"\n" for l in lines)
+    path = folder / name
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+@pytest.fixture()
+def pseudo():
+    return Pseudonymizer(b"test-key")
+
+
+def test_vendored_contract_matches_shared():
+    for f in SHARED_CONTRACT.glob("*.schema.json"):
+        assert (CONTRACT_DIR / f.name).read_text() == f.read_text(), f"{f.name} drifted from shared/contract"
+
+
+@pytest.mark.parametrize(
+    "rec,reason",
+    [
+        ({"event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": "like"}, "missing required field: event_id"),
+        ({"event_id": 5, "event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": "like"}, "wrong type: event_id"),
+        ({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": "dance"}, "unknown enum value: event_type"),
+        ({"event_id": "x", "event_time": "2026-11-03 10:00", "account_id": "a", "event_type": "like"}, "bad timestamp: event_time"),
+        ({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": "like", "hashtags": [1]}, "wrong type: item of hashtags"),
+        ({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": "like", "region_code": "usa"}, "bad format: region_code"),
+    ],
+)
+def test_validator_reasons_and_agreement_with_jsonschema(rec, reason):
+    with pytest.raises(InvalidRecord, match=reason.replace("(", r"\(")):
+        schema_for("events").check(rec)
+    full = json.loads((CONTRACT_DIR / "events.schema.json").read_text())
+    assert list(jsonschema.Draft202012Validator(full, format_checker=jsonschema.FormatChecker()).iter_errors(rec)), \
+        "jsonschema accepts what we reject"
+
+
+def test_valid_records_with_extra_fields_pass():
+    schema_for("events").check(event(1, extra_field={"x": 1}, share_channel=None))
+    schema_for("sessions").check({"session_id": "s", "event_time": "2026-11-03T10:00:00+02:00", "account_id": "a",
+                                  "ip": "10.0.0.1", "success": True, "asn": 64512, "login_method": None})
+
+
+def test_time_rules():
+    t = lambda s: {"event_time": parse_rfc3339(s)}
+    check_times("events", t("2026-11-04T00:04:59Z"), DAY)  # within skew
+    check_times("events", t("2026-10-31T00:00:00Z"), DAY)  # 72 h late is allowed
+    with pytest.raises(InvalidRecord, match="after the partition's end"):
+        check_times("events", t("2026-11-04T00:05:01Z"), DAY)
+    with pytest.raises(InvalidRecord, match="72h before"):
+        check_times("events", t("2026-10-30T23:59:59Z"), DAY)
+    with pytest.raises(InvalidRecord, match="created_at after event_time"):
+        check_times("accounts", {"event_time": parse_rfc3339("2026-11-03T10:00:00Z"),
+                                 "created_at": parse_rfc3339("2026-11-03T10:00:01Z")}, DAY)
+    assert parse_rfc3339("2026-11-03T12:00:00+02:00") == parse_rfc3339("2026-11-03T10:00:00Z")
+
+
+def bad_partition(landing: Path) -> None:
+    folder = landing / "events" / f"dt={DAY}"
+    good = [event(i) for i in range(10)]
+    write(folder, "a.jsonl", good + [
+        b"{not json",
+        b'{"event_id": "u1", "event_time": "2026-11-03T10:00:00Z", "account_id": "caf\xe9", "event_type": "like"}',
+        {"event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": "like"},  # missing event_id
+        event(100, event_type="teleport"),
+        event(101, account_id=42),
+        event(102, event_time="2026-11-05T00:00:00Z"),
+        event(3),  # exact duplicate of a line above
+        event(4, video_id="v2"),  # same id, different content
+        event(103, brand_new_field=[1, 2]),  # unknown extra field: loaded
+    ])
+    write(folder, "b.jsonl.gz", [event(200 + i) for i in range(5)], gz=True)
+    full = gzip.compress(b"".join(json.dumps(event(300 + i)).encode() + b"\n" for i in range(50)))
+    (folder / "c.jsonl.gz").write_bytes(full[: len(full) // 2])  # truncated gzip
+    (folder / "d.jsonl").write_bytes(b"")
+    (folder / "_SUCCESS").write_bytes(b"")
+    write(folder / "_truth", "x.jsonl", [event(999)])  # not data
+
+
+def test_bad_input_lands_in_quarantine_with_reasons(tmp_path, pseudo):
+    landing, wh = tmp_path / "landing", WarehousePaths(tmp_path / "wh")
+    bad_partition(landing)
+    result = ingest_partition("events", landing, DAY, wh, pseudo)
+    files = {f.source_file.split("/")[-1]: f for f in result.files}
+    assert set(files) == {"a.jsonl", "b.jsonl.gz", "c.jsonl.gz", "d.jsonl"}
+    a = files["a.jsonl"]
+    assert (a.lines_read, a.loaded, a.duplicates, a.invalid) == (19, 11, 1, 7)
+    assert files["b.jsonl.gz"].loaded == 5
+    c = files["c.jsonl.gz"]
+    assert c.file_status == "truncated_gzip" and c.invalid == 1 and c.loaded > 0 and c.loaded < 50
+    assert files["d.jsonl"].file_status == "empty" and files["d.jsonl"].lines_read == 0
+    for f in result.files:
+        assert f.reconciles()
+    reasons = result.invalid_by_reason()
+    assert reasons == {"duplicate key with different content": 1, "impossible time": 1, "missing required field": 1,
+                       "not JSON": 1, "not UTF-8": 1, "truncated gzip": 1, "unknown enum value": 1, "wrong type": 1}
+
+    con = duckdb.connect(str(wh.db), read_only=True)
+    n_rows = con.execute("select count(*) from bronze.events").fetchone()[0]
+    assert n_rows == sum(f.loaded for f in result.files)
+    q = con.execute("select count(*) from bronze.quarantine").fetchone()[0]
+    assert q == sum(f.invalid for f in result.files)
+    totals = con.execute("select sum(lines_read), sum(loaded) + sum(duplicates) + sum(invalid) from bronze.ingest_files").fetchone()
+    assert totals[0] == totals[1]
+    assert con.execute("select count(*) from bronze.events where event_id = 'e999'").fetchone()[0] == 0
+    # the first of two conflicting records is kept, the second quarantined
+    assert con.execute("select video_id from bronze.events where event_id = 'e4'").fetchall() == [("v1",)]
+    qcon = duckdb.connect(str(wh.quarantine_db), read_only=True)
+    raw = dict(qcon.execute("select reason, raw_text from quarantine_lines").fetchall())
+    assert any("{not json" in v for v in raw.values())
+    assert stat.S_IMODE(os.stat(wh.quarantine_db).st_mode) == 0o600
+
+
+def test_rerun_and_redelivery_replace_the_partition(tmp_path, pseudo):
+    landing, wh = tmp_path / "landing", WarehousePaths(tmp_path / "wh")
+    folder = landing / "events" / f"dt={DAY}"
+    write(folder, "a.jsonl", [event(i) for i in range(20)])
+    ingest_partition("events", landing, DAY, wh, pseudo)
+    ingest_partition("events", landing, DAY, wh, pseudo)
+    con = lambda: duckdb.connect(str(wh.db), read_only=True)
+    c = con()
+    assert c.execute("select count(*), count(distinct event_id) from bronze.events").fetchone() == (20, 20)
+    assert c.execute("select count(*) from bronze.ingest_files").fetchone()[0] == 1
+    c.close()
+    # corrected re-delivery: fewer lines, one changed
+    write(folder, "a.jsonl", [event(i) for i in range(15)] + [event(15, video_id="v9")])
+    ingest_partition("events", landing, DAY, wh, pseudo)
+    c = con()
+    assert c.execute("select count(*) from bronze.events").fetchone()[0] == 16
+    assert c.execute("select video_id from bronze.events where event_id='e15'").fetchone()[0] == "v9"
+
+
+def test_truncated_gzip_keeps_complete_lines(tmp_path):
+    data = b"".join(json.dumps(event(i)).encode() + b"\n" for i in range(200))
+    p = tmp_path / "x.jsonl.gz"
+    p.write_bytes(gzip.compress(data)[:-30])
+    raw = read_raw_lines(p)
+    assert raw.status == "truncated_gzip"
+    assert 150 < len(raw.lines) < 200 and all(l.startswith(b"{") and l.endswith(b"}") for l in raw.lines)
+    p2 = tmp_path / "y.jsonl.gz"  # concatenated gzip members are one valid stream
+    p2.write_bytes(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
+    assert read_raw_lines(p2).status == "ok" and len(read_raw_lines(p2).lines) == 200
+
+
+def test_personal_data_is_pseudonymised(tmp_path, pseudo):
+    landing, wh = tmp_path / "landing", WarehousePaths(tmp_path / "wh")
+    acc = {"account_id": "alice_id_771", "event_time": "2026-11-03T08:00:00Z", "change_type": "created",
+           "created_at": "2026-11-03T08:00:00Z", "username": "alice1987", "display_name": "Alice",
+           "signup_ip": "203.0.113.77", "signup_device_id": "dev-abc-123", "bio": "friend of @bob_id_5",
+           "avatar_hash": None}
+    write(landing / "accounts" / f"dt={DAY}", "a.jsonl", [acc])
+    write(landing / "events" / f"dt={DAY}", "a.jsonl", [event(1, account_id="alice_id_771", target_account_id="bob_id_5",
+                                                           mention_account_ids=["bob_id_5"], text="hey @bob_id_5 and bob_id_5")])
+    write(landing / "sessions" / f"dt={DAY}", "a.jsonl", [{"session_id": "s1", "event_time": "2026-11-03T08:00:00Z",
+                                                             "account_id": "alice_id_771", "ip": "2001:db8:1:2::7",
+                                                             "device_id": "dev-abc-123", "success": True, "asn": 64500}])
+    for s in ("accounts", "events", "sessions"):
+        ingest_partition(s, landing, DAY, wh, pseudo)
+    con = duckdb.connect(str(wh.db), read_only=True)
+    dump = str(con.execute("select * from bronze.accounts").fetchall()) + str(con.execute("select * from bronze.events").fetchall()) \
+        + str(con.execute("select * from bronze.sessions").fetchall())
+    for raw in ("alice_id_771", "alice1987", "bob_id_5", "203.0.113.77", "2001:db8:1:2::7", "dev-abc-123", "Alice"):
+        assert raw not in dump, raw
+    assert "203.0.113.0/24" in dump and "2001:db8:1::/48" in dump
+    a_key = pseudo.account("alice_id_771")
+    assert con.execute("select actor_key, username_shape, username_digit_run from bronze.accounts").fetchone() == (a_key, "a9", 4)
+    text = con.execute("select text from bronze.events").fetchone()[0]
+    assert text == f"hey @{pseudo.account('bob_id_5')} and {pseudo.account('bob_id_5')}"
+    ident = duckdb.connect(str(wh.identity_db), read_only=True)
+    rows = dict((k, (a, u)) for k, a, u in ident.execute("select actor_key, account_id, username from actor_identity").fetchall())
+    assert rows[a_key] == ("alice_id_771", "alice1987")
+    assert rows[pseudo.account("bob_id_5")] == ("bob_id_5", None)
+    assert stat.S_IMODE(os.stat(wh.identity_db).st_mode) == 0o600
+
+
+def test_key_file_is_created_private_and_stable(tmp_path, monkeypatch):
+    from orchestration.pseudonymize import KEY_ENV, load_or_create_key
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    k = tmp_path / "restricted" / "pseudonym.key"
+    key1 = load_or_create_key(k)
+    assert stat.S_IMODE(os.stat(k).st_mode) == 0o600 and len(key1) == 64
+    assert load_or_create_key(k) == key1
+    monkeypatch.setenv(KEY_ENV, "from-env")
+    assert load_or_create_key(k) == b"from-env"
+    assert Pseudonymizer(b"k1").account("x") != Pseudonymizer(b"k2").account("x")
+
+
+def test_ip_prefix_and_username_shape():
+    from orchestration.pseudonymize import ip_network_prefix, username_shape
+
+    assert ip_network_prefix("192.0.2.200") == ("192.0.2.0/24", 4)
+    assert ip_network_prefix("2001:db8:abcd:12::1") == ("2001:db8:abcd::/48", 6)
+    assert ip_network_prefix("not-an-ip") == (None, None)
+    assert username_shape("anna_1987") == (9, 4, "a_9")
+    assert username_shape("x12y345") == (7, 3, "a9a9")
