@@ -165,7 +165,10 @@ def run_coordination(
     shares = read_shares(input_csv)
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoordinationInputError(f"{out}: cannot create the output folder ({exc})") from exc
 
     con = duckdb.connect(":memory:")
     try:
