@@ -208,8 +208,8 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
                coalesce(stddev_pop(epoch(a.created_at)) / 3600.0, 0) AS creation_spread_hours,
                avg(coalesce(a.sync_share_ratio, 0)) AS sync_share_ratio,
                avg(coalesce(a.hosting_login_share, 0)) AS hosting_login_share,
-               avg(CASE WHEN coalesce(a.n_cib_enforcements, 0) > 0 THEN 1 ELSE 0 END) AS enforced_share,
-               avg(CASE WHEN coalesce(a.n_indicator_hits, 0) > 0 THEN 1 ELSE 0 END) AS indicator_hit_share
+               avg(CASE WHEN coalesce(a.n_cib_enforcement_actions, 0) > 0 OR coalesce(a.is_indicator_account, false) THEN 1 ELSE 0 END) AS enforced_share,
+               avg(CASE WHEN coalesce(a.n_indicator_domain_hits, 0) + coalesce(a.n_indicator_hashtag_hits, 0) + coalesce(a.n_indicator_sound_hits, 0) > 0 THEN 1 ELSE 0 END) AS indicator_hit_share
         FROM tg_membership m LEFT JOIN marts.actors a USING (actor_key)
         GROUP BY 1
     """).pl()

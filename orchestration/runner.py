@@ -1,7 +1,8 @@
-"""`threatgraph run` and `demo`: the same Dagster assets the schedule runs, driven in-process.
+"""`threatgraph run` and `demo`: the same Dagster jobs the schedule and sensors run, in-process.
 
-No second code path: every step is a Dagster materialization of the assets in
-orchestration/definitions.py, with the same resources, checks and pools.
+No second code path: `run` executes `ingest_job` for every partition, then
+`analytics_job` (dbt models, graph stage, checks, publish) from
+orchestration/definitions.py, with the same assets, checks and pools.
 """
 from __future__ import annotations
 
@@ -17,42 +18,37 @@ from .ingest import landed_partitions
 from .partitions import select_partition_keys
 
 
-def _storage(landing: Path, warehouse: Path):
-    from .resources import PlatformStorage
-
-    return PlatformStorage(landing=str(Path(landing).resolve()), warehouse=str(Path(warehouse).resolve()))
+def _say(msg: str) -> None:
+    print(msg, flush=True)
 
 
 def _instance() -> dg.DagsterInstance:
-    # A persistent instance when the operator set DAGSTER_HOME (runs show in the UI), else ephemeral.
+    # Persistent when the operator set DAGSTER_HOME (runs then show in the UI), else ephemeral.
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
 
 
-def _say(msg: str) -> None:
-    print(msg, flush=True)
+def failed_checks(result: dg.ExecuteInJobResult) -> list[str]:
+    """'asset_key:check_name' of every failed check evaluation in a run."""
+    out = []
+    for ev in result.get_asset_check_evaluations():
+        if not ev.passed:
+            out.append(f"{ev.asset_key.to_user_string()}:{ev.check_name} ({ev.severity.value})")
+    return out
 
 
-def materialize_ingest(landing: Path, warehouse: Path, partition_keys: list[str], instance=None) -> list[dg.ExecuteInJobResult]:
-    """Ingest the indicators and every partition of the four partitioned sources through Dagster."""
-    from .assets.ingest import bronze_indicators, ingest_assets
-
-    storage = _storage(landing, warehouse)
-    instance = instance or _instance()
-    results = []
-    t0 = time.monotonic()
-    results.append(dg.materialize([bronze_indicators], resources={"storage": storage}, instance=instance, raise_on_error=False))
-    partitioned = [a for a in ingest_assets if a is not bronze_indicators]
-    for i, key in enumerate(partition_keys, start=1):
-        _say(f"[ingest] partition {key} ({i}/{len(partition_keys)}) ...")
-        results.append(dg.materialize(partitioned, partition_key=key, resources={"storage": storage}, instance=instance, raise_on_error=False))
-    _say(f"[ingest] {len(partition_keys)} partitions in {time.monotonic() - t0:.1f}s")
-    return results
+def failed_steps(result: dg.ExecuteInJobResult) -> list[str]:
+    return [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
 
 
 def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date | None, graph_engine: str = "auto") -> int:
-    landing, warehouse = Path(landing), Path(warehouse)
+    from .assets.ingest import bronze_key  # noqa: F401  (import check before work starts)
+    from .defs.automation import analytics_run_config
+    from .definitions import build_definitions
+    from .resources import PlatformStorage
+
+    landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
     if not landing.is_dir():
         print(f"error: landing folder {landing} does not exist", file=sys.stderr)
         return 2
@@ -60,16 +56,64 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
     if not keys:
         print(f"error: no partitions found under {landing}", file=sys.stderr)
         return 2
-    results = materialize_ingest(landing, warehouse, keys)
-    failed = [r for r in results if not r.success]
-    if failed:
-        print(f"error: {len(failed)} ingest run(s) failed", file=sys.stderr)
-        return 1
-    # Later stages (dbt models, graph metrics, checks, publish) are not built yet:
-    # without a published snapshot, `run` must not claim success.
-    print(f"ingested {len(keys)} partitions into {warehouse / 'warehouse.duckdb'}; nothing published yet "
-          "(the model, graph and publish stages are not implemented)", file=sys.stderr)
+    defs = build_definitions(PlatformStorage(landing=str(landing), warehouse=str(warehouse)))
+    instance = _instance()
+    t0 = time.monotonic()
+    problems = []
+    ingest_job = defs.resolve_job_def("ingest_job")
+    for i, key in enumerate(keys, start=1):
+        t = time.monotonic()
+        result = ingest_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+        bad = failed_checks(result)
+        _say(f"[1/2 ingest] {key} ({i}/{len(keys)}) {'ok' if result.success and not bad else 'FAILED'} in {time.monotonic() - t:.1f}s")
+        if not result.success or bad:
+            problems += [f"{key}: {c}" for c in bad] + [f"{key}: step {s} failed" for s in failed_steps(result)]
+    if problems:
+        return _refuse(problems, warehouse)
+    _say(f"[2/2 analytics] window ending {keys[-1]}: dbt models, graph ({graph_engine}), detection, checks, publish ...")
+    t = time.monotonic()
+    result = defs.resolve_job_def("analytics_job").execute_in_process(
+        run_config=analytics_run_config(keys[-1], graph_engine), instance=instance, raise_on_error=False)
+    bad = failed_checks(result)
+    materialized = {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()}
+    published = dg.AssetKey(["serving", "analytics_snapshot"]) in materialized
+    _say(f"[2/2 analytics] {'ok' if result.success else 'FAILED'} in {time.monotonic() - t:.1f}s")
+    if not result.success or bad or not published:
+        return _refuse([f"analytics: {c}" for c in bad] + [f"analytics: step {s} failed" for s in failed_steps(result)], warehouse)
+    _summary(warehouse, keys, time.monotonic() - t0)
+    return 0
+
+
+def _refuse(problems: list[str], warehouse: Path) -> int:
+    snapshot = warehouse / "serving" / "analytics.duckdb"
+    print("error: not published; blocking checks or steps failed:", file=sys.stderr)
+    for p in problems:
+        print(f"  - {p}", file=sys.stderr)
+    if snapshot.exists():
+        print(f"the previous snapshot is unchanged: {snapshot}", file=sys.stderr)
     return 1
+
+
+def _summary(warehouse: Path, keys: list[str], seconds: float) -> None:
+    import duckdb
+
+    snapshot = warehouse / "serving" / "analytics.duckdb"
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("actors", "actor_edges", "networks", "network_members", "actor_metrics")}
+        flagged = con.execute("SELECT count(*), coalesce(sum(n_actors), 0) FROM networks WHERE flagged").fetchone()
+        top = con.execute("""SELECT network_id, n_actors, round(risk_score, 2), array_to_string(signals, ', ')
+                             FROM networks WHERE flagged ORDER BY risk_score DESC, n_actors DESC LIMIT 5""").fetchall()
+    finally:
+        con.close()
+    _say(f"\npublished {snapshot}")
+    _say(f"partitions: {keys[0]} .. {keys[-1]} ({len(keys)}), {seconds:.0f}s")
+    _say("rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+    _say(f"networks flagged: {flagged[0]} ({flagged[1]} accounts)")
+    for nid, n, risk, signals in top:
+        _say(f"  {nid}  {n:>4} accounts  risk {risk}  {signals}")
+    _say(f'query: threatgraph sql "SELECT * FROM networks WHERE flagged" --warehouse {warehouse}')
 
 
 def run_demo(args) -> int:
@@ -77,7 +121,7 @@ def run_demo(args) -> int:
 
     root = Path(args.dir)
     landing, warehouse = root / "landing", root / "warehouse"
-    if not landing.is_dir():
+    if not (landing / "_truth").is_dir():
         _say(f"[demo] generating {args.accounts} accounts over {args.days} days into {landing}")
         synth.generate(landing, days=args.days, accounts=args.accounts, seed=args.seed)
     return run_pipeline(landing, warehouse, args.start, args.end, args.graph_engine)

@@ -1,0 +1,96 @@
+"""dbt models as Dagster assets (dagster-dbt): one asset per model, dbt tests as asset checks.
+
+Model asset keys are [schema, model] (staging/..., intermediate/..., marts/...);
+sources keep dagster-dbt's default [source, table] = bronze/<table>, which are
+the ingest assets, so lineage runs from the landing to the marts.
+"""
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from ..resources import PlatformStorage
+from ..settings import REPO_ROOT
+from .ingest import DUCKDB_WRITER_POOL
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+WAREHOUSE_DB_ENV = "THREATGRAPH_WAREHOUSE_DB"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [project.project_dir / "dbt_project.yml", *project.project_dir.glob("models/**/*"),
+               *project.project_dir.glob("macros/**/*"), *project.project_dir.glob("tests/**/*"),
+               *project.project_dir.glob("seeds/**/*")]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+def ensure_manifest(project: DbtProject) -> Path:
+    """Parse the project when its manifest is missing or older than its sources (fresh clones, CI, edits)."""
+    if _manifest_is_stale(project):
+        from dbt.cli.main import dbtRunner
+
+        # Parsing never opens the database, but the profile needs the variable to render.
+        os.environ.setdefault(WAREHOUSE_DB_ENV, str(REPO_ROOT / "data" / "parse-only.duckdb"))
+        res = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project.project_dir),
+                                  "--profiles-dir", str(project.profiles_dir)])
+        if not res.success:
+            raise RuntimeError(f"dbt parse failed: {res.exception}")
+    return Path(project.manifest_path)
+
+
+class ThreatgraphDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            schema = dbt_resource_props["config"].get("schema") or "main"
+            return dg.AssetKey([schema, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "warehouse"
+
+
+class DbtWindowConfig(dg.Config):
+    """The analysis window: the last day (inclusive) and its length; empty = dbt's defaults."""
+
+    window_end: str = ""
+    window_days: int = 0
+
+
+def dbt_build_args(config: DbtWindowConfig) -> list[str]:
+    """The `dbt build` arguments for a window config (pure, unit tested)."""
+    variables = {}
+    if config.window_end:
+        variables["window_end"] = config.window_end
+    if config.window_days:
+        variables["window_days"] = config.window_days
+    args = ["build"]
+    if variables:
+        args += ["--vars", json.dumps(variables, sort_keys=True)]
+    return args
+
+
+@dbt_assets(
+    manifest=ensure_manifest(dbt_project),
+    project=dbt_project,
+    dagster_dbt_translator=ThreatgraphDbtTranslator(),
+    pool=DUCKDB_WRITER_POOL,
+)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, storage: PlatformStorage, config: DbtWindowConfig):
+    os.environ[WAREHOUSE_DB_ENV] = str(storage.paths.db)
+    yield from dbt.cli(dbt_build_args(config), context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    # The dbt next to this interpreter: the venv's bin/ need not be on PATH.
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))

@@ -1,0 +1,104 @@
+"""Graph stage: export the coordination graph, compute metrics, detect networks.
+
+marts/actor_edges ─► graph/coordination_graph (Parquet) ─► marts/actor_metrics,
+marts/networks, marts/network_members (written back to the warehouse).
+"""
+import time
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from graph_jobs.metrics import compute_metrics
+from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks
+
+from ..resources import PlatformStorage
+from .ingest import DUCKDB_WRITER_POOL
+
+GRAPH_GROUP = "graph"
+MARTS = ("actor_metrics", "networks", "network_members")
+
+
+class GraphStageConfig(dg.Config):
+    graph_engine: str = "auto"  # auto | spark | local
+    auto_threshold_edges: int = 2_000_000
+    min_network_size: int = 3
+
+
+def _graph_dir(storage: PlatformStorage):
+    d = storage.paths.root / "graph"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@dg.asset(
+    key=["graph", "coordination_graph"],
+    deps=[dg.AssetKey(["marts", "actor_edges"]), dg.AssetKey(["marts", "actors"])],
+    group_name=GRAPH_GROUP,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"parquet", "duckdb"},
+    description="Pairs of accounts with repeated or combined coordination evidence (vertices, edges, known-bad seeds) as Parquet for the graph jobs.",
+)
+def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
+    out = _graph_dir(storage)
+    con = duckdb.connect(str(storage.paths.db), read_only=True)
+    try:
+        pairs = con.sql(coordination_pairs_sql(DetectionParams())).pl()
+        seeds = con.sql("""
+            SELECT actor_key AS id FROM marts.actors
+            WHERE coalesce(n_cib_enforcement_actions, 0) > 0 OR coalesce(is_indicator_account, false)""").pl()
+        window = con.sql("SELECT min(window_start), max(window_end) FROM marts.actor_edges").fetchone()
+    finally:
+        con.close()
+    vertices = pl.concat([pairs.select(pl.col("src").alias("id")), pairs.select(pl.col("dst").alias("id"))]).unique().sort("id")
+    pairs.write_parquet(out / "pairs.parquet")
+    pairs.select("src", "dst", "weight").write_parquet(out / "edges.parquet")
+    vertices.write_parquet(out / "vertices.parquet")
+    seeds.write_parquet(out / "seeds.parquet")
+    pl.DataFrame({"window_start": [window[0]], "window_end": [window[1]]}).write_parquet(out / "window.parquet")
+    return dg.MaterializeResult(metadata={
+        "vertices": vertices.height, "edges": pairs.height, "known_bad_seeds": seeds.height,
+        "path": dg.MetadataValue.path(str(out)),
+    })
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(["marts", name], deps=[dg.AssetKey(["graph", "coordination_graph"])], group_name=GRAPH_GROUP,
+                        kinds={"python", "duckdb"}) for name in MARTS],
+    pool=DUCKDB_WRITER_POOL,
+    description="Graph metrics per actor (components, communities, PageRank, triangles, k-core, distance to known bad actors) and the candidate networks with risk, signals and roles.",
+)
+def network_marts(context: dg.AssetExecutionContext, storage: PlatformStorage, config: GraphStageConfig):
+    gdir = _graph_dir(storage)
+    vertices = pl.read_parquet(gdir / "vertices.parquet")
+    edges = pl.read_parquet(gdir / "edges.parquet")
+    pairs = pl.read_parquet(gdir / "pairs.parquet")
+    seeds = pl.read_parquet(gdir / "seeds.parquet")["id"].to_list()
+    window = pl.read_parquet(gdir / "window.parquet").row(0)
+    t0 = time.monotonic()
+    metrics = compute_metrics(vertices, edges, engine=config.graph_engine, directed=False, seeds=seeds,
+                              auto_threshold_edges=config.auto_threshold_edges)
+    t_metrics = time.monotonic() - t0
+    con = duckdb.connect(str(storage.paths.db))
+    try:
+        result = detect_networks(con, metrics, pairs, window[0], window[1], DetectionParams(min_network_size=config.min_network_size))
+        membership = result.members.select("actor_key", "network_id")
+        actor_metrics = metrics.rename({"id": "actor_key"}).join(membership, on="actor_key", how="left")
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        for name, frame in (("actor_metrics", actor_metrics), ("networks", result.networks), ("network_members", result.members)):
+            con.register("tg_frame", frame.to_arrow())
+            con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT * FROM tg_frame")
+            con.unregister("tg_frame")
+    finally:
+        con.close()
+    top = result.networks.sort("risk_score", descending=True).head(10)
+    table = ["| network | actors | risk | flagged | signals |", "|---|---:|---:|---|---|"] + [
+        f"| {r['network_id']} | {r['n_actors']} | {r['risk_score']:.2f} | {r['flagged']} | {', '.join(r['signals'])} |"
+        for r in top.iter_rows(named=True)]
+    yield dg.MaterializeResult(asset_key=["marts", "actor_metrics"], metadata={
+        "dagster/row_count": actor_metrics.height, "engine_seconds": round(t_metrics, 2),
+        "engine": str(metrics["engine"][0]) if "engine" in metrics.columns and metrics.height else config.graph_engine})
+    yield dg.MaterializeResult(asset_key=["marts", "networks"], metadata={
+        "dagster/row_count": result.networks.height, "flagged": result.stats.get("flagged_networks", 0),
+        "top_networks": dg.MetadataValue.md("\n".join(table))})
+    yield dg.MaterializeResult(asset_key=["marts", "network_members"], metadata={"dagster/row_count": result.members.height})

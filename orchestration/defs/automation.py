@@ -1,0 +1,108 @@
+"""Jobs, the daily schedule and the landing sensor.
+
+- `ingest_job` (daily-partitioned): the four ingest assets and their checks, plus indicators.
+- `analytics_job`: dbt models, graph stage and publish, for the window ending on a day.
+- the schedule runs yesterday's partition every morning; the landing sensor starts
+  it as soon as a partition's files have arrived (a `_SUCCESS` marker in every
+  source folder, or file sizes unchanged since the previous tick); a re-delivered
+  partition (new fingerprint) runs again. A successful ingest run triggers the
+  analytics run for its day.
+"""
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from ..assets.ingest import INGEST_GROUP
+from ..contract import PARTITIONED_SOURCES
+from ..ingest import is_data_name, landed_partitions, partition_dir
+from ..partitions import daily_partitions
+from ..settings import landing_dir
+
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.groups(INGEST_GROUP) - dg.AssetSelection.keys(["bronze", "indicators"]),
+    partitions_def=daily_partitions,
+    description="Land one day of raw logs: validate, pseudonymise, load bronze, run the bronze checks.",
+)
+analytics_job = dg.define_asset_job(
+    "analytics_job",
+    selection=dg.AssetSelection.keys(["bronze", "indicators"]) | dg.AssetSelection.groups("warehouse", "graph", "publish"),
+    description="dbt models, graph metrics, network detection, quality gates and publication.",
+)
+
+daily_ingest_schedule = dg.build_schedule_from_partitioned_job(ingest_job, hour_of_day=3, minute_of_hour=0)
+
+
+def partition_fingerprint(landing: Path, dt: date) -> tuple[bool, str]:
+    """(every source folder has a _SUCCESS marker, fingerprint of the data files' names and sizes)."""
+    complete = True
+    parts = []
+    for source in PARTITIONED_SOURCES:
+        folder = partition_dir(landing, source, dt)
+        if not (folder / "_SUCCESS").exists():
+            complete = False
+        if folder.is_dir():
+            parts += [(f"{source}/{p.name}", p.stat().st_size) for p in sorted(folder.iterdir()) if p.is_file() and is_data_name(p.name)]
+    return complete, hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def partitions_to_start(landing: Path, previous: dict[str, str]) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Pure decision of the landing sensor.
+
+    A partition starts when it is complete (_SUCCESS markers) or when its files
+    did not change since the previous tick (stable sizes); it starts again only
+    when its fingerprint changes (re-delivery). Returns (partition, run_key) to
+    start and the new cursor state: partition -> last fingerprint seen.
+    """
+    to_start, state = [], {}
+    for dt in landed_partitions(landing):
+        key = dt.isoformat()
+        complete, fp = partition_fingerprint(landing, dt)
+        prev = previous.get(key, "")
+        started = prev.startswith("started:")
+        prev_fp = prev.removeprefix("started:")
+        stable = prev_fp == fp
+        if (complete or stable) and not (started and prev_fp == fp):
+            to_start.append((key, f"{key}:{fp}"))
+            state[key] = f"started:{fp}"
+        else:
+            state[key] = prev if started and prev_fp == fp else fp
+    return to_start, state
+
+
+@dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
+def landing_sensor(context: dg.SensorEvaluationContext):
+    previous = json.loads(context.cursor) if context.cursor else {}
+    to_start, state = partitions_to_start(Path(landing_dir()), previous)
+    for partition_key, run_key in to_start:
+        yield dg.RunRequest(run_key=run_key, partition_key=partition_key)
+    context.update_cursor(json.dumps(state, sort_keys=True))
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job], request_job=analytics_job,
+                      default_status=dg.DefaultSensorStatus.STOPPED)
+def analytics_after_ingest(context: dg.RunStatusSensorContext):
+    day = context.dagster_run.tags.get("dagster/partition")
+    if day:
+        return dg.RunRequest(run_key=f"analytics:{day}:{context.dagster_run.run_id}",
+                             run_config=analytics_run_config(day))
+
+
+def analytics_run_config(window_end: str, graph_engine: str = "auto") -> dict:
+    """Run config of the analytics job for the window ending on `window_end` (pure)."""
+    from ..assets.dbt import warehouse_dbt_models
+
+    return {"ops": {
+        warehouse_dbt_models.op.name: {"config": {"window_end": window_end}},
+        "network_marts": {"config": {"graph_engine": graph_engine}},
+    }}
+
+
+defs = dg.Definitions(
+    jobs=[ingest_job, analytics_job],
+    schedules=[daily_ingest_schedule],
+    sensors=[landing_sensor, analytics_after_ingest],
+)

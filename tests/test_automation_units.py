@@ -1,0 +1,57 @@
+"""Pure decisions behind the sensor, the schedule and the dbt invocation."""
+import json
+
+from orchestration.assets.dbt import DbtWindowConfig, dbt_build_args
+from orchestration.defs.automation import analytics_run_config, partitions_to_start
+
+
+def land(root, day, sources=("accounts", "events", "sessions", "enforcement"), success=True, content=b"{}\n"):
+    for s in sources:
+        d = root / s / f"dt={day}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "part-0.jsonl").write_bytes(content)
+        if success:
+            (d / "_SUCCESS").write_bytes(b"")
+
+
+def test_sensor_starts_complete_partition_once(tmp_path):
+    land(tmp_path, "2026-11-01")
+    start, state = partitions_to_start(tmp_path, {})
+    assert [k for k, _ in start] == ["2026-11-01"]
+    again, state2 = partitions_to_start(tmp_path, state)
+    assert again == [] and state2 == state
+
+
+def test_sensor_waits_for_stable_sizes_without_marker(tmp_path):
+    land(tmp_path, "2026-11-02", success=False)
+    start, state = partitions_to_start(tmp_path, {})
+    assert start == []  # first sight: not yet known to be stable
+    land(tmp_path, "2026-11-02", success=False, content=b"{}\n{}\n")  # still growing
+    start, state = partitions_to_start(tmp_path, state)
+    assert start == []
+    start, state = partitions_to_start(tmp_path, state)  # unchanged since last tick
+    assert [k for k, _ in start] == ["2026-11-02"]
+
+
+def test_sensor_restarts_redelivered_partition(tmp_path):
+    land(tmp_path, "2026-11-03")
+    start1, state = partitions_to_start(tmp_path, {})
+    land(tmp_path, "2026-11-03", content=b'{"corrected": true}\n')
+    start2, state = partitions_to_start(tmp_path, state)
+    assert len(start2) == 1 and start2[0][1] != start1[0][1]
+
+
+def test_dbt_build_args():
+    assert dbt_build_args(DbtWindowConfig()) == ["build"]
+    args = dbt_build_args(DbtWindowConfig(window_end="2026-11-03", window_days=7))
+    assert args[:2] == ["build", "--vars"] and json.loads(args[2]) == {"window_end": "2026-11-03", "window_days": 7}
+
+
+def test_analytics_run_config_targets_real_ops():
+    from orchestration.definitions import defs
+
+    cfg = analytics_run_config("2026-11-03", "local")
+    job = defs.resolve_job_def("analytics_job")
+    node_names = {n.name for n in job.graph.nodes}
+    assert set(cfg["ops"]) <= node_names
+    assert cfg["ops"]["network_marts"]["config"]["graph_engine"] == "local"

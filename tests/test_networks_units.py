@@ -1,0 +1,48 @@
+"""Network scoring: combined independent evidence flags, single-family look-alikes do not."""
+from graph_jobs.networks import DetectionParams, assign_role, network_id_for, score_network
+
+P = DetectionParams()
+
+
+def test_single_family_never_reaches_flag_threshold():
+    fan_club = {"coverage": {"co_share": 1.0}, "median_account_age_days": 400}
+    household = {"coverage": {"shared_device": 1.0, "shared_ip_prefix": 1.0}, "median_account_age_days": 900}
+    for f in (fan_club, household):
+        risk, signals, families = score_network(f, P)
+        assert len(families) == 1 and risk < P.flag_threshold, (signals, risk)
+
+
+def test_combined_families_flag_and_explain():
+    op = {"coverage": {"co_share": 0.9, "co_text": 0.8, "creation_burst": 0.7, "shared_avatar": 0.6},
+          "median_account_age_days": 12, "enforced_share": 0.2}
+    risk, signals, families = score_network(op, P)
+    assert risk >= P.flag_threshold and 0 <= risk <= 1
+    assert {"synchronized_sharing", "copy_paste_text", "creation_burst", "known_bad_actors"} <= set(signals)
+    assert families == ["content", "identity", "labels", "timing"]
+
+
+def test_evasive_operation_without_timing_still_flags():
+    # jittered timing (no co_share), residential IPs, but copy-paste text plus a creation burst
+    evasive = {"coverage": {"co_text": 0.9, "co_hashtag": 0.7, "creation_burst": 0.8}, "median_account_age_days": 20}
+    risk, signals, families = score_network(evasive, P)
+    assert risk >= P.flag_threshold and "timing" not in families
+
+
+def test_risk_is_bounded_and_monotone():
+    base = {"coverage": {"co_share": 0.6, "co_text": 0.6}}
+    more = {"coverage": {"co_share": 0.6, "co_text": 0.6, "shared_device": 0.9}}
+    r1, _, _ = score_network(base, P)
+    r2, _, _ = score_network(more, P)
+    assert 0 <= r1 <= r2 <= 1
+
+
+def test_network_id_is_stable():
+    assert network_id_for(["a_2", "a_1", "a_3"]) == network_id_for(["a_3", "a_1", "a_2"])
+    assert network_id_for(["a_1", "a_2"]) != network_id_for(["a_5", "a_2"])
+
+
+def test_roles():
+    assert assign_role(seeded_by_others=5, shares_of_others=0, infra_degree=0, betweenness=0, n=10) == "seeder"
+    assert assign_role(0, 3, infra_degree=6, betweenness=0, n=10) == "infrastructure_hub"
+    assert assign_role(0, 3, 0, betweenness=0.5, n=10) == "bridge"
+    assert assign_role(0, 3, 0, 0.0, 10) == "amplifier"
