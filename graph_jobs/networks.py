@@ -177,7 +177,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     con.register("tg_pairs", pairs.select("src", "dst").to_arrow())
 
     sizes = dict(con.execute("SELECT network_id, count(*) FROM tg_membership GROUP BY 1").fetchall())
-    within_edges = con.execute("""
+    within_edges = con.sql("""
         SELECT a.network_id, e.edge_type, least(e.src_actor_key, e.dst_actor_key) AS u, greatest(e.src_actor_key, e.dst_actor_key) AS v
         FROM marts.actor_edges e
         JOIN tg_membership a ON a.actor_key = e.src_actor_key
@@ -202,7 +202,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         """).fetchall():
         pair_lists.setdefault(nid, []).append((u, v))
 
-    actor_features = con.execute(f"""
+    actor_features = con.sql(f"""
         SELECT m.network_id,
                median(a.account_age_days) AS median_account_age_days,
                coalesce(stddev_pop(epoch(a.created_at)) / 3600.0, 0) AS creation_spread_hours,

@@ -29,6 +29,10 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+# Dagster's per-step DEBUG lines drown the progress lines; operators see them in the UI.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def failed_checks(result: dg.ExecuteInJobResult) -> list[str]:
     """'asset_key:check_name' of every failed check evaluation in a run."""
     out = []
@@ -63,7 +67,7 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
     ingest_job = defs.resolve_job_def("ingest_job")
     for i, key in enumerate(keys, start=1):
         t = time.monotonic()
-        result = ingest_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+        result = ingest_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
         bad = failed_checks(result)
         _say(f"[1/2 ingest] {key} ({i}/{len(keys)}) {'ok' if result.success and not bad else 'FAILED'} in {time.monotonic() - t:.1f}s")
         if not result.success or bad:
@@ -73,7 +77,7 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
     _say(f"[2/2 analytics] window ending {keys[-1]}: dbt models, graph ({graph_engine}), detection, checks, publish ...")
     t = time.monotonic()
     result = defs.resolve_job_def("analytics_job").execute_in_process(
-        run_config=analytics_run_config(keys[-1], graph_engine), instance=instance, raise_on_error=False)
+        run_config=analytics_run_config(keys[-1], graph_engine) | QUIET_LOGS, instance=instance, raise_on_error=False)
     bad = failed_checks(result)
     materialized = {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()}
     published = dg.AssetKey(["serving", "analytics_snapshot"]) in materialized

@@ -20,9 +20,9 @@ PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 DAY1, DAY2 = "2026-11-02", "2026-11-03"  # window_end defaults to the latest dt: DAY2
 OLD = "2025-01-01 00:00:00"
 T_SHARE = datetime(2026, 11, 3, 10, 0, 0)
-T_VIRAL = datetime(2026, 11, 3, 12, 0, 0)  # a whole minute: all 300 viral shares fall in one 60 s bucket
+T_VIRAL = datetime(2026, 11, 3, 12, 0, 0)  # a whole minute: each burst of 300 viral shares falls in one 60 s bucket
 T_BURST = datetime(2026, 11, 2, 9, 0, 0)
-N_VIRAL, N_NAT, CAP = 300, 100, 200
+N_VIRAL, N_NAT, CAP = 300, 100, 50  # CAP: max_pairs_per_object for this build
 
 COPY_PASTA = [
     ("a_c1", datetime(2026, 11, 3, 14, 10), "Vote for Candidate X!!! The election is RIGGED, share before they delete it http://news.evil.example.com/a @a_p1"),
@@ -88,11 +88,12 @@ def build_bronze(path: Path) -> None:
     # the same event re-delivered in two partitions counts once
     _event(con, "e_dup", T_SHARE - timedelta(hours=5), "a_s4", "like", video="vC", target="a_owner", dt=DAY1)
     _event(con, "e_dup", T_SHARE - timedelta(hours=5), "a_s4", "like", video="vC", target="a_owner", dt=DAY2)
-    # viral video: 300 accounts within 45 s (one bucket) -> sampled down to CAP accounts;
-    # each also shares a video of its own so that it passes min_participation
-    for i in range(N_VIRAL):
-        _event(con, f"e_vir{i:03d}", T_VIRAL + timedelta(seconds=0.15 * i), f"a_v{i:03d}", "share", video="vViral", target="a_owner")
-        _event(con, f"e_solo{i:03d}", T_VIRAL + timedelta(minutes=10 + i), f"a_v{i:03d}", "share", video=f"vSolo{i}", target="a_owner")
+    # two viral videos, each shared by the same 300 accounts within 45 s (one time bucket):
+    # each bucket is sampled down to CAP accounts instead of 300 * 299 / 2 pairs
+    for j in range(2):
+        for i in range(N_VIRAL):
+            _event(con, f"e_vir{j}_{i:03d}", T_VIRAL + timedelta(hours=j, seconds=0.15 * i), f"a_v{i:03d}", "share",
+                   video=f"vViral{j}", target="a_owner")
 
     # shared device d_1 (p1, p2; p3's failed login does not count) and a small shared prefix
     t = datetime(2026, 11, 3, 8, 0)
@@ -157,14 +158,15 @@ def warehouse(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dbt")
     db = tmp / "warehouse.duckdb"
     build_bronze(db)
-    res = run_dbt(tmp, db, "build")
+    res = run_dbt(tmp, db, "build", "--vars", f"{{max_pairs_per_object: {CAP}}}")
     assert res.success, [(r.node.name, r.status, r.message) for r in (res.result or []) if r.status not in ("pass", "success")]
     return tmp, db
 
 
 @pytest.fixture(scope="module")
 def con(warehouse):
-    c = duckdb.connect(str(warehouse[1]), read_only=True)
+    # dbt-duckdb keeps its connection open in this process: open the file with the same (default) config
+    c = duckdb.connect(str(warehouse[1]))
     yield c
     c.close()
 
@@ -206,15 +208,21 @@ def test_co_share_trio(con):
 
 
 def test_viral_video_is_capped(con):
-    viral = [k for k in edges(con, "co_share") if k[0].startswith("a_v")]
-    members = {a for k in viral for a in k}
-    assert len(members) == CAP
+    sampled = dict(con.execute(
+        "select object_id, count(distinct account_id) from intermediate.int_co_share_input"
+        " where object_id like 'video:vViral%' group by object_id").fetchall())
+    assert sampled == {"video:vViral0": CAP, "video:vViral1": CAP}
+    # the same CAP accounts are kept on both videos (sampling by hash(actor_key)): their pairs
+    # keep both pieces of evidence; 300 * 299 / 2 pairs without the cap
+    viral = {k: v for k, v in edges(con, "co_share").items() if k[0].startswith("a_v")}
+    assert len({a for k in viral for a in k}) == CAP
     assert len(viral) == CAP * (CAP - 1) // 2
-    weight = con.execute("select max(weight) from marts.actor_edges where edge_type = 'co_share' and src_actor_key like 'a_v%'").fetchone()[0]
-    assert weight == pytest.approx(1 / math.log(1 + N_VIRAL))
-    assert con.execute("select n_capped_objects, n_edges from marts.edge_pair_counts where edge_type = 'co_share'").fetchone() == (1, 3 + len(viral))
-    # all 300 still count as synchronised sharers in their actor rows
-    assert actor(con, "a_v299")["sync_share_ratio"] == 0.5
+    for weight, evidence, first, last in viral.values():
+        assert weight == pytest.approx(2 / math.log(1 + N_VIRAL))
+        assert evidence == 2
+    assert con.execute("select n_capped_objects, n_edges from marts.edge_pair_counts where edge_type = 'co_share'").fetchone() == (2, 3 + len(viral))
+    # every viral sharer still counts as synchronised in its actor row
+    assert actor(con, "a_v299")["sync_share_ratio"] == 1.0
 
 
 def test_shared_device_and_prefix(con):
@@ -289,3 +297,11 @@ def test_docs_generate(warehouse):
     res = run_dbt(tmp, db, "docs", "generate")
     assert res.success
     assert (tmp / "target" / "catalog.json").exists()
+
+
+def test_window_end_var(warehouse):
+    tmp, db = warehouse
+    res = run_dbt(tmp, db, "show", "--select", "int_window", "--vars", '{"window_end": "2026-11-02", "window_days": 3}')
+    assert res.success
+    row = tuple(res.result.results[0].agate_table.rows[0])
+    assert row[:2] == (datetime(2026, 10, 31).date(), datetime(2026, 11, 2).date())

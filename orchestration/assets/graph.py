@@ -47,7 +47,7 @@ def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStora
         seeds = con.sql("""
             SELECT actor_key AS id FROM marts.actors
             WHERE coalesce(n_cib_enforcement_actions, 0) > 0 OR coalesce(is_indicator_account, false)""").pl()
-        window = con.sql("SELECT min(window_start), max(window_end) FROM marts.actor_edges").fetchone()
+        window = con.execute("SELECT min(window_start), max(window_end) FROM marts.actor_edges").fetchone()
     finally:
         con.close()
     vertices = pl.concat([pairs.select(pl.col("src").alias("id")), pairs.select(pl.col("dst").alias("id"))]).unique().sort("id")

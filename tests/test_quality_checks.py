@@ -1,0 +1,281 @@
+"""Quality gates: GX suites run for real, catch planted violations, and gate Dagster runs."""
+import json
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from expectations.runner import PATTERNS, load_suite, run_suite, suite_names, volume_verdict
+from orchestration.checks import VOLUME_CHECK_NAME, bronze_checks, gx_asset_checks, mart_checks_for
+from orchestration.contract import CONTRACT_DIR
+from orchestration.partitions import daily_partitions
+from orchestration.resources import PlatformStorage
+from orchestration.warehouse import ensure_bronze
+
+A1, A2, A3 = ("a_" + c * 20 for c in "0ab")
+N1, N2 = "net_" + "1" * 16, "net_" + "2" * 16
+
+
+def events_frame(n: int = 4, day: str = "2026-01-02") -> pd.DataFrame:
+    keys = [A1, A2, A3]
+    return pd.DataFrame({
+        "dt": [date.fromisoformat(day)] * n,
+        "source_file": [f"events/dt={day}/part-0.jsonl"] * n,
+        "line_no": list(range(1, n + 1)),
+        "event_id": [f"e{i}" for i in range(n)],
+        "event_time": [datetime.fromisoformat(day) + timedelta(minutes=i) for i in range(n)],
+        "actor_key": [keys[i % 3] for i in range(n)],
+        "event_type": ["share" if i % 2 else "post" for i in range(n)],
+        "video_id": [f"v{i}" for i in range(n)],
+        "target_actor_key": [keys[(i + 1) % 3] for i in range(n)],
+        "text": [f"vote early @{A2} Chrome/120.0.0.0 at 12:30:45" for _ in range(n)],
+        "hashtags": [["vote"]] * n,
+        "mention_actor_keys": [[A2]] * n,
+        "urls": [[]] * n,
+        "sound_id": [None] * n,
+        "share_channel": ["dm" if i % 2 else None for i in range(n)],
+        "session_id": [f"s{i}" for i in range(n)],
+        "region_code": ["DE"] * n,
+    })
+
+
+def networks_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "network_id": [N1, N2], "window_start": [date(2026, 1, 1)] * 2, "window_end": [date(2026, 1, 7)] * 2,
+        "n_actors": [3, 2], "n_edges": [3, 1], "density": [1.0, 1.0], "risk_score": [0.8, 0.1],
+        "flagged": [True, False], "signals": [["shared_devices", "creation_burst"], []],
+        "explanation": ["3 accounts; signals: shared_devices", "2 accounts linked by repeated co-activity"],
+    })
+
+
+def members_frame() -> pd.DataFrame:
+    return pd.DataFrame({"network_id": [N1, N1, N1], "actor_key": [A1, A2, A3],
+                         "role": ["seeder", "amplifier", "infrastructure_hub"], "pagerank": [0.5, 0.3, 0.2]})
+
+
+@pytest.fixture()
+def marts_con():
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    con.register("n", networks_frame())
+    con.execute("CREATE TABLE marts.networks AS SELECT * FROM n")
+    con.execute("CREATE TABLE marts.actors AS SELECT unnest([?, ?, ?]) AS actor_key", [A1, A2, A3])
+    yield con
+    con.close()
+
+
+# --------------------------------------------------------------------------- #
+# Suites
+# --------------------------------------------------------------------------- #
+def test_every_suite_loads_and_names_itself():
+    names = suite_names()
+    for expected in ("bronze_accounts", "bronze_events", "bronze_sessions", "bronze_enforcement", "bronze_indicators",
+                     "actors", "actor_edges", "networks", "network_members", "actor_metrics"):
+        assert expected in names
+    for name in names:
+        suite = load_suite(name)
+        assert suite["name"] == name
+        assert all(e["meta"]["severity"] in ("error", "warning") for e in suite["expectations"])
+
+
+@pytest.mark.parametrize("source,field", [("events", "event_type"), ("events", "share_channel"),
+                                          ("accounts", "change_type"), ("enforcement", "action"),
+                                          ("enforcement", "policy"), ("enforcement", "source"),
+                                          ("sessions", "login_method"), ("indicators", "indicator_type")])
+def test_enum_expectations_follow_the_contract(source, field):
+    schema = json.loads((CONTRACT_DIR / f"{source}.schema.json").read_text())
+    contract = {v for v in schema["properties"][field]["enum"] if v is not None}
+    suite = load_suite(f"bronze_{source}")
+    sets = [e["kwargs"]["value_set"] for e in suite["expectations"]
+            if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == field]
+    assert sets and set(sets[0]) == contract
+
+
+def test_clean_events_pass():
+    out = run_suite(load_suite("bronze_events"), events_frame())
+    assert out.success, out.to_markdown()
+    assert out.row_count == 4 and len(out.results) > 15  # string scans were expanded per column
+
+
+def _failed(out, severity="error"):
+    return {r.name for r in out.failed if r.severity == severity}
+
+
+@pytest.mark.parametrize("plant,expected", [
+    (lambda df: df.assign(event_id=[None, "e1", "e2", "e3"]), "expect_column_values_to_not_be_null(event_id)"),
+    (lambda df: df.assign(event_type=["post", "dance", "post", "like"]), "expect_column_values_to_be_in_set(event_type)"),
+    (lambda df: df.assign(event_id=["e0", "e0", "e2", "e3"]), "expect_column_values_to_be_unique(event_id)"),
+    (lambda df: df.assign(actor_key=["acct_17", A1, A2, A3]), "expect_column_values_to_match_regex(actor_key)"),
+    (lambda df: df.assign(video_id=["v0", "203.0.113.7", "v2", "v3"]),
+     "expect_column_values_to_not_match_regex(video_id)[no_ipv4_literal]"),
+    (lambda df: df.assign(session_id=["s0", "s1", "2001:db8::17", "s3"]),
+     "expect_column_values_to_not_match_regex(session_id)[no_ipv6_literal]"),
+    (lambda df: df.assign(text=["hi @bob", "x", "y", "z"]), "expect_column_values_to_not_match_regex(text)[no_raw_mention]"),
+    (lambda df: df.drop(columns=["event_type"]), "expect_column_values_to_not_be_null(event_type)"),
+])
+def test_planted_event_violations_fail_the_gate(plant, expected):
+    out = run_suite(load_suite("bronze_events"), plant(events_frame()))
+    assert not out.passed
+    assert expected in _failed(out), out.to_markdown()
+    bad = next(r for r in out.failed if r.name == expected)
+    assert bad.error or bad.unexpected_count >= 1
+
+
+def test_failures_carry_examples():
+    out = run_suite(load_suite("bronze_events"), events_frame().assign(event_type=["post", "dance", "post", "like"]))
+    bad = next(r for r in out.failed if r.column == "event_type")
+    assert bad.unexpected_count == 1 and bad.examples == ["dance"]
+    assert "dance" in out.to_markdown()
+
+
+def test_ip_literal_in_free_text_is_a_warning_in_bronze_but_an_error_in_marts():
+    out = run_suite(load_suite("bronze_events"), events_frame().assign(text=["call 198.51.100.23 now", "a", "b", "c"]))
+    assert out.passed and not out.success
+    assert "expect_column_values_to_not_match_regex(text)[no_ipv4_literal_in_free_text]" in _failed(out, "warning")
+
+    nets = networks_frame()
+    nets.loc[0, "explanation"] = "accounts logged in from 198.51.100.23"
+    out = run_suite(load_suite("networks"), nets)
+    assert "expect_column_values_to_not_match_regex(explanation)[no_ipv4_literal]" in _failed(out)
+
+
+@pytest.mark.parametrize("value,is_ip", [
+    ("10.1.2.3", True), ("see 192.168.0.1.", True), ("2001:db8::1", True), ("fe80::1ff:fe23:4567:890a", True),
+    ("10.1.2.0/24", False), ("2001:db8:1::/48", False), ("Chrome/120.0.0.0 Safari/537.36", False),
+    ("at 12:30:45", False), ("v1.2.3.4", False), ("999.1.1.1", False), ("ip_0123456789abcdef0123", False),
+])
+def test_ip_literal_patterns(value, is_ip):
+    import re
+    hit = bool(re.search(PATTERNS["ipv4_literal"], value) or re.search(PATTERNS["ipv6_literal"], value))
+    assert hit is is_ip
+
+
+def test_networks_suite_risk_score_range():
+    assert run_suite(load_suite("networks"), networks_frame()).success
+    out = run_suite(load_suite("networks"), networks_frame().assign(risk_score=[1.5, 0.1]))
+    assert "expect_column_values_to_be_between(risk_score)" in _failed(out)
+
+
+def test_network_members_must_reference_existing_networks_and_actors(marts_con):
+    suite = load_suite("network_members")
+    assert run_suite(suite, members_frame(), con=marts_con).success
+
+    orphan = members_frame()
+    orphan.loc[2, "network_id"] = "net_" + "f" * 16
+    out = run_suite(suite, orphan, con=marts_con)
+    ref = next(r for r in out.failed if r.kind == "reference")
+    assert ref.name == "reference(network_id -> marts.networks.network_id)" and ref.severity == "error"
+    assert ref.unexpected_count == 1 and ref.examples == ["net_" + "f" * 16]
+
+    # without a connection the reference cannot be evaluated: that is a failure, never a silent pass
+    assert not run_suite(suite, members_frame()).passed
+
+
+def test_actor_edges_edge_type_and_self_loops():
+    edges = pd.DataFrame({"src_actor_key": [A1, A2], "dst_actor_key": [A2, A3], "edge_type": ["co_share", "follow"],
+                          "weight": [2.0, 1.0], "first_seen": pd.to_datetime(["2026-01-01", "2026-01-02"]),
+                          "last_seen": pd.to_datetime(["2026-01-03", "2026-01-02"])})
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.actors AS SELECT unnest([?, ?, ?]) AS actor_key", [A1, A2, A3])
+    suite = load_suite("actor_edges")
+    assert run_suite(suite, edges, con=con).success
+    bad = edges.assign(edge_type=["co_share", "telepathy"], dst_actor_key=[A1, A3])
+    failed = _failed(run_suite(suite, bad, con=con))
+    assert "expect_column_values_to_be_in_set(edge_type)" in failed
+    assert "expect_column_values_to_be_null(src_actor_key)" in failed  # the self-loop guard
+
+
+# --------------------------------------------------------------------------- #
+# Volume
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("current,previous,passed", [
+    (100, [100, 90, 110], True),
+    (19, [100, 100, 100], False),  # collapse: < 20%
+    (20, [100, 100, 100], True),   # exactly 20% is fine
+    (501, [100, 100, 100], False),  # flood: > 500%
+    (500, [100, 100, 100], True),
+    (0, [50], False),
+    (10, [], True),                # nothing to compare with
+    (10, [0, 0], True),            # empty history: no baseline
+])
+def test_volume_verdict(current, previous, passed):
+    assert volume_verdict(current, previous).passed is passed
+
+
+def test_volume_verdict_uses_the_median_of_the_last_seven():
+    v = volume_verdict(100, [10_000, 1, 1, 100, 100, 100, 100, 100, 100])  # the oldest two fall out of the window
+    assert v.baseline == 100 and v.ratio == 1.0 and v.passed
+    assert volume_verdict(100, [1, 1, 1, 1000, 1000, 1000, 1000]).baseline == 1000  # median, not mean
+    with pytest.raises(ValueError):
+        volume_verdict(-1, [])
+
+
+# --------------------------------------------------------------------------- #
+# Dagster: checks as blocking gates on the bronze asset
+# --------------------------------------------------------------------------- #
+def _insert_events(con, day: str, n: int, bad: bool = False):
+    df = events_frame(n, day)
+    if bad:
+        df.loc[0, "event_type"] = "dance"
+    con.register("df", df)
+    con.execute("INSERT INTO bronze.events BY NAME SELECT * FROM df")
+    con.unregister("df")
+
+
+def test_checks_gate_a_partitioned_bronze_asset(tmp_path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ensure_bronze(con)
+    for day in ("2026-01-01", "2026-01-02", "2026-01-03"):
+        _insert_events(con, day, 10)
+    _insert_events(con, "2026-01-04", 1, bad=True)  # a planted bad enum and a collapse
+    con.close()
+
+    @dg.asset(key=["bronze", "events"], partitions_def=daily_partitions)
+    def events_stub() -> None:
+        """Stands in for the ingest asset: the table is already there."""
+
+    downstream_ran = []
+
+    @dg.asset(deps=[dg.AssetKey(["bronze", "events"])], partitions_def=daily_partitions)
+    def downstream() -> None:
+        downstream_ran.append(True)
+
+    checks = gx_asset_checks(dg.AssetKey(["bronze", "events"]), "bronze_events", "bronze.events", partitioned=True)
+    resources = {"storage": PlatformStorage(landing=str(tmp_path / "landing"), warehouse=str(tmp_path))}
+
+    good = dg.materialize([events_stub, downstream, *checks], partition_key="2026-01-03", resources=resources)
+    evals = {e.check_name: e for e in good.get_asset_check_evaluations()}
+    assert set(evals) == {"gx_bronze_events", VOLUME_CHECK_NAME}
+    assert all(e.passed for e in evals.values())
+    assert evals["gx_bronze_events"].metadata["rows_validated"].value == 10
+    assert evals[VOLUME_CHECK_NAME].metadata["ratio"].value == 1.0
+    assert downstream_ran == [True]
+
+    bad = dg.materialize([events_stub, downstream, *checks], partition_key="2026-01-04", resources=resources,
+                         raise_on_error=False)
+    assert not bad.success
+    evals = {e.check_name: e for e in bad.get_asset_check_evaluations()}
+    gx_eval, vol_eval = evals["gx_bronze_events"], evals[VOLUME_CHECK_NAME]
+    assert not gx_eval.passed and gx_eval.severity == dg.AssetCheckSeverity.ERROR
+    assert "dance" in gx_eval.metadata["report"].value
+    assert any(f["expectation"] == "expect_column_values_to_be_in_set(event_type)"
+               for f in gx_eval.metadata["failed_expectations"].value)
+    assert not vol_eval.passed and vol_eval.metadata["ratio"].value == pytest.approx(0.1)
+    assert downstream_ran == [True]  # blocked: the downstream asset did not run again
+
+
+def test_check_definitions_are_keyed_per_asset():
+    keys = {k for c in bronze_checks for k in c.check_keys}
+    names = {(k.asset_key.to_user_string(), k.name) for k in keys}
+    assert ("bronze/events", "gx_bronze_events") in names
+    assert ("bronze/events", VOLUME_CHECK_NAME) in names
+    assert ("bronze/indicators", "gx_bronze_indicators") in names
+    assert not any(a == "bronze/indicators" and n == VOLUME_CHECK_NAME for a, n in names)
+    marts = mart_checks_for({"networks": dg.AssetKey(["marts", "networks"]),
+                             "network_members": dg.AssetKey(["marts", "network_members"])})
+    mkeys = {(k.asset_key.to_user_string(), k.name) for c in marts for k in c.check_keys}
+    assert mkeys == {("marts/networks", "gx_networks"), ("marts/network_members", "gx_network_members")}
+    with pytest.raises(ValueError):
+        mart_checks_for({"nope": dg.AssetKey(["marts", "nope"])})
