@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import coordination
 
     coordination.add_arguments(sub.add_parser("coordination", help="CooRTweet-style coordinated co-sharing on a share export"))
+
+    from evaluation import quality
+
+    quality.add_arguments(sub.add_parser("evaluate", help="detection quality against generated truth, with the co-sharing baseline"))
     return parser
 
 
@@ -94,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import coordination
 
         return coordination.run(args)
+    if args.command == "evaluate":
+        from evaluation import quality
+
+        return quality.run(args)
     if args.command == "sql":
         return cmd_sql(args)
     from . import runner

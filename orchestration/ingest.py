@@ -304,7 +304,8 @@ def parse_partition(source: str, landing: Path, dt: date | None, p: Pseudonymize
                 if prior == digest:
                     counts.duplicates += 1
                 else:
-                    quarantine(i, f"duplicate key with different content: {'/'.join(map(str, key))[:80]}", line)
+                    # no key in the reason: some keys (accounts) are personal data; the raw line is in the restricted store
+                    quarantine(i, f"duplicate key with different content: {'+'.join(key_fields)}", line)
                 continue
             seen[key] = digest
             result.rows.append((dt, rel, i) + transform(rec, times, p))

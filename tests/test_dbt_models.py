@@ -63,10 +63,10 @@ def build_bronze(path: Path) -> None:
     base = ["a_s1", "a_s2", "a_s3", "a_s4", "a_p1", "a_p2", "a_p3", "a_f1", "a_h1", "a_h2", "a_c1", "a_c2", "a_c3", "a_c4", "a_c5"]
     for key in base:
         _account(con, key, OLD)
-    for i in range(N_VIRAL):
-        _account(con, f"a_v{i:03d}", OLD)
-    for i in range(N_NAT):
-        _account(con, f"a_n{i:03d}", OLD)
+    # the 300 viral sharers and the 100 accounts behind a carrier NAT, in bulk: copies of a_s1
+    for prefix, n in (("a_v", N_VIRAL), ("a_n", N_NAT)):
+        con.execute(f"""insert into bronze.accounts select a.* replace ('{prefix}' || lpad(i::varchar, 3, '0') as actor_key)
+                        from bronze.accounts a, range({n}) r(i) where actor_key = 'a_s1'""")
     # creation burst: four accounts with shape a_9 created 30 s apart; one lone a_9 three hours
     # later and one other shape in the middle of the burst make no edge
     for i in range(4):
@@ -90,10 +90,13 @@ def build_bronze(path: Path) -> None:
     _event(con, "e_dup", T_SHARE - timedelta(hours=5), "a_s4", "like", video="vC", target="a_owner", dt=DAY2)
     # two viral videos, each shared by the same 300 accounts within 45 s (one time bucket):
     # each bucket is sampled down to CAP accounts instead of 300 * 299 / 2 pairs
-    for j in range(2):
-        for i in range(N_VIRAL):
-            _event(con, f"e_vir{j}_{i:03d}", T_VIRAL + timedelta(hours=j, seconds=0.15 * i), f"a_v{i:03d}", "share",
-                   video=f"vViral{j}", target="a_owner")
+    _event(con, "e_vir_template", T_VIRAL, "a_v000", "share", video="vViral0", target="a_owner")
+    con.execute(f"""insert into bronze.events select e.* replace (
+                        'e_vir' || j || '_' || i as event_id,
+                        event_time + j * interval 1 hour + i * interval 150 millisecond as event_time,
+                        'a_v' || lpad(i::varchar, 3, '0') as actor_key, 'vViral' || j as video_id)
+                    from bronze.events e, range({N_VIRAL}) r(i), range(2) s(j) where event_id = 'e_vir_template'""")
+    con.execute("delete from bronze.events where event_id = 'e_vir_template'")
 
     # shared device d_1 (p1, p2; p3's failed login does not count) and a small shared prefix
     t = datetime(2026, 11, 3, 8, 0)
@@ -102,8 +105,12 @@ def build_bronze(path: Path) -> None:
     _session(con, "s_p2", t + timedelta(hours=2), "a_p2", "192.0.2.0/24", "d_1", asn=16509)
     _session(con, "s_p3", t + timedelta(hours=3), "a_p3", "203.0.113.0/24", "d_1", success=False)
     # carrier NAT: 100 accounts behind one prefix -> no shared_ip_prefix pairs
-    for i in range(N_NAT):
-        _session(con, f"s_n{i:03d}", t + timedelta(minutes=i), f"a_n{i:03d}", "100.64.0.0/24", f"d_n{i:03d}")
+    _session(con, "s_n_template", t, "a_n000", "100.64.0.0/24", "d_n")
+    con.execute(f"""insert into bronze.sessions select x.* replace (
+                        's_n' || i as session_id, event_time + i * interval 1 minute as event_time,
+                        'a_n' || lpad(i::varchar, 3, '0') as actor_key, 'd_n' || i as device_key)
+                    from bronze.sessions x, range({N_NAT}) r(i) where session_id = 's_n_template'""")
+    con.execute("delete from bronze.sessions where session_id = 's_n_template'")
 
     # near-duplicate comments: c1 and c2 30 minutes apart -> co_text; c3 five hours later -> none
     for n, (actor, when, text) in enumerate(COPY_PASTA):

@@ -279,3 +279,33 @@ def test_check_definitions_are_keyed_per_asset():
     assert mkeys == {("marts/networks", "gx_networks"), ("marts/network_members", "gx_network_members")}
     with pytest.raises(ValueError):
         mart_checks_for({"nope": dg.AssetKey(["marts", "nope"])})
+
+
+def test_mart_checks_evaluate_references_in_the_warehouse(tmp_path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con.execute("CREATE SCHEMA marts")
+    con.register("n", networks_frame())
+    con.register("m", members_frame())
+    con.execute("CREATE TABLE marts.networks AS SELECT * FROM n")
+    con.execute("CREATE TABLE marts.network_members AS SELECT * FROM m")
+    con.execute("CREATE TABLE marts.actors AS SELECT unnest([?, ?]) AS actor_key", [A1, A2])  # A3 is missing
+    con.close()
+
+    stubs = [dg.AssetSpec(key=["marts", name]) for name in ("networks", "network_members")]
+
+    @dg.multi_asset(specs=stubs)
+    def marts_stub():
+        yield dg.MaterializeResult(asset_key=["marts", "networks"])
+        yield dg.MaterializeResult(asset_key=["marts", "network_members"])
+
+    checks = mart_checks_for({"networks": dg.AssetKey(["marts", "networks"]),
+                              "network_members": dg.AssetKey(["marts", "network_members"])})
+    result = dg.materialize([marts_stub, *checks], raise_on_error=False,
+                            resources={"storage": PlatformStorage(landing=str(tmp_path), warehouse=str(tmp_path))})
+    evals = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert evals["gx_networks"].passed
+    members = evals["gx_network_members"]
+    assert not members.passed and members.severity == dg.AssetCheckSeverity.ERROR
+    failed = {f["expectation"]: f for f in members.metadata["failed_expectations"].value}
+    assert failed["reference(actor_key -> marts.actors.actor_key)"]["examples"] == [A3]
+    assert "reference(network_id -> marts.networks.network_id)" not in failed

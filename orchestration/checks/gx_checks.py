@@ -70,7 +70,7 @@ def _check_partition_keys(context: dg.AssetCheckExecutionContext) -> list[str] |
 
 
 def _latest_partition(con, table_sql: str) -> str | None:
-    row = con.execute(f"SELECT max(dt) FROM {_source(table_sql)} AS t").fetchone()
+    row = con.execute(f"SELECT max(dt) FROM {_source(table_sql)} AS t").fetchall()[0]
     return row[0].isoformat() if row and row[0] is not None else None
 
 
@@ -122,7 +122,7 @@ def partition_counts(con, table_sql: str, partition: str, lookback: int, count_f
     where = f" AND ({count_filter})" if count_filter else ""
     day = date.fromisoformat(partition)
     src = _source(table_sql)
-    current = con.execute(f"SELECT count(*) FROM {src} AS t WHERE t.dt = ?{where}", [day]).fetchone()[0]
+    current = con.execute(f"SELECT count(*) FROM {src} AS t WHERE t.dt = ?{where}", [day]).fetchall()[0][0]
     history = con.execute(
         f"SELECT t.dt, count(*) FROM {src} AS t WHERE t.dt < ?{where} GROUP BY t.dt ORDER BY t.dt DESC LIMIT ?",
         [day, lookback]).fetchall()

@@ -1,4 +1,13 @@
-"""Quality gates: Great Expectations suites as blocking asset checks (dbt tests come with the dbt assets)."""
+"""Quality gates: Great Expectations suites (expectations/suites/) as blocking asset checks.
+
+dbt tests arrive as asset checks with the dbt assets (defs/warehouse.py).
+"""
 import dagster as dg
 
-defs = dg.Definitions()
+from ..checks.gx_checks import bronze_checks, mart_checks_for
+
+MART_NAMES = ("actors", "actor_edges", "networks", "network_members", "actor_metrics")
+
+defs = dg.Definitions(
+    asset_checks=[*bronze_checks, *mart_checks_for({name: dg.AssetKey(["marts", name]) for name in MART_NAMES})],
+)

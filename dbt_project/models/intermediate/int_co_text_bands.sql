@@ -1,0 +1,35 @@
+-- One row per (document, LSH band) with the bucket bookkeeping of co_text:
+-- bucket of width co_text_window_seconds, accounts per (band, band hash, bucket),
+-- and the same hash(actor_key) sample of max_pairs_per_object accounts as int_coaction_occurrences
+-- in over-full groups.
+{%- set win = var('co_text_window_seconds') %}
+{%- set cap = var('max_pairs_per_object') | int %}
+with band_rows as (
+    select
+        d.event_id, d.actor_key, d.event_time, d.ts,
+        b.band_no, b.band_hash,
+        cast(floor(d.ts / {{ win }}) as bigint) as bucket
+    from {{ ref('int_co_text_docs') }} as d,
+        unnest(d.lsh_bands) with ordinality as b(band_hash, band_no)
+),
+groups as (
+    select
+        band_no, band_hash, bucket, actor_key,
+        row_number() over (partition by band_no, band_hash, bucket order by hash(actor_key), actor_key) as bucket_rank,
+        count(*) over (partition by band_no, band_hash, bucket) as n_bucket_accounts
+    from (select distinct band_no, band_hash, bucket, actor_key from band_rows)
+),
+group_sizes as (
+    select band_no, band_hash, count(distinct actor_key) as n_group_accounts
+    from band_rows
+    group by band_no, band_hash
+)
+select
+    r.*,
+    s.n_group_accounts,
+    g.n_bucket_accounts,
+    g.n_bucket_accounts > {{ cap }} as is_bucket_capped,
+    g.bucket_rank <= {{ cap }} as is_kept
+from band_rows as r
+inner join groups as g using (band_no, band_hash, bucket, actor_key)
+inner join group_sizes as s using (band_no, band_hash)

@@ -1,0 +1,430 @@
+"""Run a Great Expectations suite (JSON) on a pandas DataFrame, plus the checks GX cannot express.
+
+A suite file is GX 1.x's own format (``name``, ``expectations`` with ``type``,
+``kwargs``, ``meta``), with two conventions of ours:
+
+- every expectation's ``meta.severity`` is ``error`` (blocking) or ``warning``
+  (reported, not blocking); missing means ``error``;
+- the suite's ``meta`` may hold checks that GX runs but that depend on the
+  frame, or that GX cannot run at all:
+
+  ``string_column_scans``: ``[{"name", "pattern" | "regex", "severity", "exclude_columns" | "columns"}]``
+      a regex no value of *any* string column (or of the listed ``columns``) may
+      match (IP literals, raw mentions...). Expanded into one GX ``expect_column_values_to_not_match_regex``
+      per string column actually present in the frame.
+  ``references``: ``[{"column", "table", "ref_column", "severity"}]``
+      every non-null value of ``column`` must exist in ``table.ref_column``;
+      evaluated in DuckDB SQL on the connection given to ``run_suite``.
+  ``volume``: settings of the partition volume check (see
+      ``orchestration/checks/gx_checks.py``); not used here.
+
+GX runs for real: one ephemeral context per process (cached), one pandas data
+source, a whole-dataframe batch definition, ``batch.validate(suite)``.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import pandas as pd
+
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = (ERROR, WARNING)
+EXAMPLES = 5  # unexpected values kept per failed expectation
+
+# Named patterns a suite may refer to in `string_column_scans` (or give its own `regex`).
+# Python `re` syntax (GX's pandas engine evaluates them with pandas' str.contains).
+PATTERNS = {
+    # a dotted quad standing on its own: not part of a version string (Chrome/120.0.0.0),
+    # a longer number, or a CIDR prefix (10.1.2.0/24 is a network, not a person's address)
+    "ipv4_literal": r"(?<![0-9A-Za-z./_-])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
+                    r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![0-9A-Za-z/_-]|\.[0-9A-Za-z])",
+    # full 8-group form, or a compressed form with '::'; a /48 prefix is not a literal
+    "ipv6_literal": r"(?<![0-9A-Za-z:._-])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+                    r"|(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"
+                    r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![0-9A-Za-z:./_-])",
+    # an @mention that is not a pseudonym (ingest replaces every mention with @a_<20 hex>)
+    "raw_mention": r"(?<![0-9A-Za-z_.\-])@(?!a_[0-9a-f]{20}(?![0-9A-Za-z_]))[A-Za-z0-9_]",
+    "email_address": r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
+}
+
+
+# --------------------------------------------------------------------------- #
+# Results
+# --------------------------------------------------------------------------- #
+@dataclass
+class ExpectationOutcome:
+    name: str  # readable: "expect_column_values_to_be_unique(event_id)"
+    type: str
+    column: str | None
+    severity: str
+    success: bool
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    examples: list = field(default_factory=list)
+    error: str | None = None  # the expectation could not be evaluated (counts as failed)
+    kind: str = "gx"  # gx | reference
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    row_count: int
+    results: list[ExpectationOutcome]
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [r for r in self.results if not r.success]
+
+    @property
+    def failed_errors(self) -> list[ExpectationOutcome]:
+        return [r for r in self.failed if r.severity == ERROR]
+
+    @property
+    def failed_warnings(self) -> list[ExpectationOutcome]:
+        return [r for r in self.failed if r.severity == WARNING]
+
+    @property
+    def passed(self) -> bool:
+        """No error-severity expectation failed (warnings do not fail the gate)."""
+        return not self.failed_errors
+
+    @property
+    def success(self) -> bool:
+        """Every expectation passed, warnings included."""
+        return not self.failed
+
+    def failed_names(self) -> list[str]:
+        return [r.name for r in self.failed]
+
+    def to_markdown(self, limit: int = 50) -> str:
+        failed = sorted(self.failed, key=lambda r: (r.severity != ERROR, r.name))
+        if not failed:
+            return f"All {len(self.results)} expectations of `{self.suite}` passed on {self.row_count} rows."
+        lines = ["| severity | expectation | unexpected | examples |", "|---|---|---:|---|"]
+        for r in failed[:limit]:
+            count = "n/a" if r.unexpected_count is None else str(r.unexpected_count)
+            ex = r.error or ", ".join(_md_cell(v) for v in r.examples)
+            lines.append(f"| {r.severity} | `{r.name}` | {count} | {_md_escape(ex)} |")
+        if len(failed) > limit:
+            lines.append(f"\n{len(failed) - limit} more failed expectations not shown.")
+        return "\n".join(lines)
+
+
+def _md_cell(v: Any) -> str:
+    s = repr(v) if not isinstance(v, str) else v
+    return "`" + (s[:80] + "…" if len(s) > 80 else s).replace("`", "'") + "`"
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+# --------------------------------------------------------------------------- #
+# Suites
+# --------------------------------------------------------------------------- #
+def suite_names() -> list[str]:
+    return sorted(p.stem for p in SUITES_DIR.glob("*.json"))
+
+
+def load_suite(name: str) -> dict:
+    """A suite by name (the file stem under expectations/suites/), validated for our conventions."""
+    path = SUITES_DIR / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no expectation suite {name!r} in {SUITES_DIR}")
+    suite = json.loads(path.read_text())
+    validate_suite_json(suite)
+    return suite
+
+
+def validate_suite_json(suite: dict) -> None:
+    """Fail early on a malformed suite: a typo must not silently disable a gate."""
+    if not suite.get("name"):
+        raise ValueError("suite has no name")
+    for i, exp in enumerate(suite.get("expectations", [])):
+        if "type" not in exp or "kwargs" not in exp:
+            raise ValueError(f"{suite['name']}: expectation {i} needs 'type' and 'kwargs'")
+        sev = (exp.get("meta") or {}).get("severity", ERROR)
+        if sev not in SEVERITIES:
+            raise ValueError(f"{suite['name']}: expectation {i} has severity {sev!r}, not one of {SEVERITIES}")
+    meta = suite.get("meta") or {}
+    for scan in meta.get("string_column_scans", []):
+        if not (scan.get("regex") or scan.get("pattern") in PATTERNS):
+            raise ValueError(f"{suite['name']}: string scan {scan.get('name')!r} needs a regex or a known pattern")
+        if scan.get("severity", ERROR) not in SEVERITIES:
+            raise ValueError(f"{suite['name']}: string scan {scan.get('name')!r} has a bad severity")
+    for ref in meta.get("references", []):
+        missing = {"column", "table", "ref_column"} - ref.keys()
+        if missing:
+            raise ValueError(f"{suite['name']}: reference needs {sorted(missing)}")
+
+
+def string_columns(df: pd.DataFrame) -> list[str]:
+    """Columns whose non-null values are all strings (not lists, dates or numbers)."""
+    cols = []
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_string_dtype(s.dtype) and not pd.api.types.is_object_dtype(s.dtype):
+            if s.notna().any():
+                cols.append(c)
+            continue
+        if pd.api.types.infer_dtype(s, skipna=True) == "string":
+            cols.append(c)
+    return cols
+
+
+def expand_suite(suite_json: dict, df: pd.DataFrame) -> list[dict]:
+    """The suite's GX expectations plus the string scans expanded for this frame's columns."""
+    expectations = [dict(e) for e in suite_json.get("expectations", [])]
+    meta = suite_json.get("meta") or {}
+    scans = meta.get("string_column_scans", [])
+    if scans:
+        text_cols = string_columns(df)
+        for scan in scans:
+            regex = scan.get("regex") or PATTERNS[scan["pattern"]]
+            exclude = set(scan.get("exclude_columns", []))
+            only = scan.get("columns")
+            for col in text_cols:
+                if col in exclude or (only is not None and col not in only):
+                    continue
+                expectations.append({
+                    "type": "expect_column_values_to_not_match_regex",
+                    "kwargs": {"column": col, "regex": regex},
+                    "meta": {"severity": scan.get("severity", ERROR), "scan": scan.get("name") or scan.get("pattern")},
+                })
+    return expectations
+
+
+# --------------------------------------------------------------------------- #
+# GX: one ephemeral context per process
+# --------------------------------------------------------------------------- #
+_GX_LOCK = threading.RLock()
+_GX_STATE: dict[str, Any] = {}
+
+
+def _batch_definition():
+    """The cached whole-dataframe batch definition of a pandas source in an ephemeral context."""
+    with _GX_LOCK:
+        if "batch_definition" not in _GX_STATE:
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            context = gx.get_context(mode="ephemeral")
+            context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            source = context.data_sources.add_pandas(name="threatgraph")
+            asset = source.add_dataframe_asset(name="frame")
+            _GX_STATE["context"] = context
+            _GX_STATE["batch_definition"] = asset.add_batch_definition_whole_dataframe("whole_frame")
+        return _GX_STATE["batch_definition"]
+
+
+def _column_of(kwargs: dict) -> str | None:
+    if "column" in kwargs:
+        return kwargs["column"]
+    if "column_list" in kwargs:
+        return ",".join(kwargs["column_list"])
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    return None
+
+
+def _readable(exp: dict) -> str:
+    col = _column_of(exp["kwargs"])
+    meta = exp.get("meta") or {}
+    label = meta.get("scan")
+    return f"{exp['type']}({col})" + (f"[{label}]" if label else "") if col else exp["type"]
+
+
+def _referenced_columns(kwargs: dict) -> list[str]:
+    cols = []
+    for k in ("column", "column_A", "column_B"):
+        if k in kwargs:
+            cols.append(kwargs[k])
+    cols += list(kwargs.get("column_list", []))
+    return cols
+
+
+def _clean_example(v: Any) -> Any:
+    if isinstance(v, float) and v != v:
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return [_clean_example(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _clean_example(x) for k, x in v.items()}
+    if hasattr(v, "item"):  # numpy scalar
+        try:
+            return v.item()
+        except (ValueError, AttributeError):
+            pass
+    return v
+
+
+def _run_gx(suite_name: str, expectations: list[dict], df: pd.DataFrame) -> list[ExpectationOutcome]:
+    import great_expectations as gx
+
+    outcomes: list[ExpectationOutcome] = []
+    runnable: list[dict] = []
+    by_id: dict[str, dict] = {}
+    present = set(df.columns)
+    for i, exp in enumerate(expectations):
+        severity = (exp.get("meta") or {}).get("severity", ERROR)
+        missing = [c for c in _referenced_columns(exp["kwargs"]) if c not in present]
+        if missing:
+            # GX would raise inside validation; a contract column that is gone is a failure.
+            outcomes.append(ExpectationOutcome(_readable(exp), exp["type"], _column_of(exp["kwargs"]), severity,
+                                               False, error=f"missing column(s): {', '.join(missing)}"))
+            continue
+        # A stable id per expectation: GX keeps our meta on results only when the id is set.
+        exp_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"threatgraph/{suite_name}/{i}"))
+        by_id[exp_id] = exp
+        runnable.append({"type": exp["type"], "kwargs": exp["kwargs"], "meta": exp.get("meta") or {}, "id": exp_id})
+    if not runnable:
+        return outcomes
+
+    with _GX_LOCK:
+        batch_definition = _batch_definition()
+        suite = gx.ExpectationSuite(name=suite_name, expectations=runnable)
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
+        result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES})
+
+    seen = set()
+    for r in result.results:
+        cfg = r.expectation_config
+        exp = by_id.get(cfg.id)
+        if exp is None:  # should not happen; keep the result rather than lose it
+            exp = {"type": cfg.type, "kwargs": dict(cfg.kwargs), "meta": dict(cfg.meta or {})}
+        seen.add(cfg.id)
+        severity = (exp.get("meta") or {}).get("severity", ERROR)
+        info = r.exception_info or {}
+        error = None
+        if info.get("raised_exception"):
+            error = str(info.get("exception_message"))
+        else:  # exception_info may be keyed by metric id when a metric failed
+            for v in info.values():
+                if isinstance(v, dict) and v.get("raised_exception"):
+                    error = str(v.get("exception_message"))
+                    break
+        res = r.result or {}
+        examples = res.get("partial_unexpected_list")
+        if examples is None and "observed_value" in res:
+            examples = [res["observed_value"]]
+        outcomes.append(ExpectationOutcome(
+            name=_readable(exp), type=exp["type"], column=_column_of(exp["kwargs"]), severity=severity,
+            success=bool(r.success) and error is None,
+            unexpected_count=res.get("unexpected_count"), unexpected_percent=res.get("unexpected_percent"),
+            examples=[_clean_example(v) for v in (examples or [])[:EXAMPLES]], error=error,
+        ))
+    for exp_id, exp in by_id.items():
+        if exp_id not in seen:
+            outcomes.append(ExpectationOutcome(_readable(exp), exp["type"], _column_of(exp["kwargs"]),
+                                               (exp.get("meta") or {}).get("severity", ERROR), False,
+                                               error="GX returned no result for this expectation"))
+    return outcomes
+
+
+# --------------------------------------------------------------------------- #
+# References (cross-table), in DuckDB
+# --------------------------------------------------------------------------- #
+def _quote_ident(name: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+def check_references(suite_json: dict, df: pd.DataFrame, con) -> list[ExpectationOutcome]:
+    refs = (suite_json.get("meta") or {}).get("references", [])
+    outcomes = []
+    for ref in refs:
+        col, table, ref_col = ref["column"], ref["table"], ref["ref_column"]
+        severity = ref.get("severity", ERROR)
+        name = f"reference({col} -> {table}.{ref_col})"
+        if col not in df.columns:
+            outcomes.append(ExpectationOutcome(name, "reference", col, severity, False,
+                                               error=f"missing column: {col}", kind="reference"))
+            continue
+        if con is None:
+            outcomes.append(ExpectationOutcome(name, "reference", col, severity, False,
+                                               error="no DuckDB connection given to evaluate the reference", kind="reference"))
+            continue
+        view = f"tg_ref_frame_{uuid.uuid4().hex[:8]}"
+        cur = con.cursor()  # own connection: the caller's may hold an unfinished result
+        cur.register(view, df[[col]])
+        try:
+            count, examples = cur.execute(f"""
+                SELECT count(*), list(DISTINCT v)[1:{EXAMPLES}] FROM (
+                    SELECT f.{_quote_ident(col)} AS v FROM {view} AS f
+                    WHERE f.{_quote_ident(col)} IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM {_quote_ident(table)} AS r
+                                      WHERE r.{_quote_ident(ref_col)} = f.{_quote_ident(col)}))
+            """).fetchall()[0]
+        except Exception as exc:  # the referenced table or column does not exist
+            outcomes.append(ExpectationOutcome(name, "reference", col, severity, False,
+                                               error=f"cannot evaluate: {exc}".splitlines()[0], kind="reference"))
+            continue
+        finally:
+            cur.unregister(view)
+            cur.close()
+        n = len(df)
+        outcomes.append(ExpectationOutcome(
+            name, "reference", col, severity, success=count == 0, unexpected_count=int(count),
+            unexpected_percent=100.0 * count / n if n else 0.0, examples=sorted(examples or [], key=str),
+            kind="reference"))
+    return outcomes
+
+
+# --------------------------------------------------------------------------- #
+# Entry point
+# --------------------------------------------------------------------------- #
+def run_suite(suite_json: dict, df: pd.DataFrame, con=None) -> SuiteOutcome:
+    """Validate `df` against the suite with GX, then evaluate the suite's references with `con`."""
+    validate_suite_json(suite_json)
+    name = suite_json["name"]
+    outcomes = _run_gx(name, expand_suite(suite_json, df), df)
+    outcomes += check_references(suite_json, df, con)
+    return SuiteOutcome(suite=name, row_count=len(df), results=outcomes)
+
+
+# --------------------------------------------------------------------------- #
+# Volume: a pure function, used by the partition volume check
+# --------------------------------------------------------------------------- #
+@dataclass(frozen=True)
+class VolumeVerdict:
+    passed: bool
+    ratio: float | None  # current / baseline; None without a baseline
+    baseline: float | None  # median of the previous partitions' counts
+    reason: str
+
+
+def volume_verdict(current: int, previous: list[int], min_ratio: float = 0.2, max_ratio: float = 5.0,
+                   lookback: int = 7) -> VolumeVerdict:
+    """Compare a partition's row count with the median of up to `lookback` previous partitions.
+
+    `previous` is ordered oldest to newest; only the last `lookback` are used. Fails on a
+    collapse (ratio < min_ratio) or a flood (ratio > max_ratio). Without history, or with a
+    zero baseline, there is nothing to compare with and the verdict passes.
+    """
+    if current < 0 or any(p < 0 for p in previous):
+        raise ValueError("row counts cannot be negative")
+    window = list(previous)[-lookback:] if lookback > 0 else []
+    if not window:
+        return VolumeVerdict(True, None, None, "no previous partition to compare with")
+    baseline = float(median(window))
+    if baseline == 0:
+        return VolumeVerdict(True, None, baseline, "previous partitions are empty: no baseline")
+    ratio = current / baseline
+    if ratio < min_ratio:
+        return VolumeVerdict(False, ratio, baseline,
+                             f"collapse: {current} rows is {ratio:.1%} of the median {baseline:g} (< {min_ratio:.0%})")
+    if ratio > max_ratio:
+        return VolumeVerdict(False, ratio, baseline,
+                             f"flood: {current} rows is {ratio:.1%} of the median {baseline:g} (> {max_ratio:.0%})")
+    return VolumeVerdict(True, ratio, baseline, f"{current} rows is {ratio:.1%} of the median {baseline:g}")

@@ -1,0 +1,489 @@
+"""Graph metrics on Spark, with the semantics of :mod:`graph_jobs.local_engine`.
+
+GraphFrames is used when its JARs are on the session (see
+:func:`graph_jobs.spark_session.graphframes_available`):
+
+* ``connectedComponents`` for ``component`` (relabelled to the smallest id),
+* ``k_core`` for ``core_number``,
+* ``triangleCount`` for ``triangles`` (undirected semantics);
+
+``pageRank`` (GraphX: no redistribution of dangling mass), ``labelPropagation``
+(arbitrary tie-breaking, no double count of reciprocal edges) and
+``shortestPaths`` (distances *to* landmarks, one map entry per seed) do not
+follow the LDBC rules used here, so they are used only when the caller asks
+for them with ``ldbc_exact=False``.  Any GraphFrames failure falls back to the
+DataFrame implementation below, which needs nothing but PySpark:
+
+* components: min-label propagation with pointer jumping, until stable;
+* CDLP: synchronous label counting, ties to the smallest label;
+* PageRank: iterative joins with the dangling mass spread evenly;
+* triangles / LCC: one triangle listing over the canonical undirected pairs;
+* k-core: iterated neighbourhood h-index (Montresor et al.), until stable;
+* BFS: multi-source frontier expansion.
+
+Vertices are numbered 0..n-1 in the canonical id order (numeric when every id
+is an integer literal, else by string) so "smallest id" agrees with the local
+engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from graph_jobs.local_engine import INT_ID_PATTERN, OUTPUT_SCHEMA
+
+log = logging.getLogger(__name__)
+
+MAX_LOOP = 10_000
+
+
+def _cut(df: DataFrame) -> DataFrame:
+    """Materialise ``df`` and truncate its lineage (checkpoint dir if set, else local)."""
+    sc = df.sparkSession.sparkContext
+    if sc.getCheckpointDir():
+        return df.checkpoint(eager=True)
+    return df.localCheckpoint(eager=True)
+
+
+def _keep(df: DataFrame) -> DataFrame:
+    """Lazily persist ``df`` (materialised by the first action that needs it)."""
+    return df.persist(StorageLevel.MEMORY_AND_DISK)
+
+
+@dataclass
+class SparkGraph:
+    vertices: DataFrame  # v (long), id (string)
+    dedges: DataFrame  # src, dst (long): directed simple edges; undirected: both directions
+    pairs: DataFrame  # a < b (long), m (int: 1/2 directed, 2 undirected), weight (double)
+    nbr: DataFrame  # v, u, weight: both directions of every pair
+    directed: bool
+    n: int
+
+    def unpersist(self) -> None:
+        for df in (self.vertices, self.dedges, self.pairs, self.nbr):
+            df.unpersist()
+
+
+def _edge_df(edges: DataFrame) -> DataFrame:
+    w = F.coalesce(F.col("weight").cast("double"), F.lit(1.0)) if "weight" in edges.columns else F.lit(1.0)
+    return edges.select(
+        F.col("src").cast("string").alias("src"), F.col("dst").cast("string").alias("dst"), w.alias("weight")
+    ).where(F.col("src").isNotNull() & F.col("dst").isNotNull())
+
+
+def prepare(spark: SparkSession, vertices: DataFrame | None, edges: DataFrame, directed: bool) -> SparkGraph:
+    e = _edge_df(edges)
+    ids = e.select(F.col("src").alias("id")).union(e.select(F.col("dst").alias("id")))
+    if vertices is not None:
+        ids = vertices.select(F.col("id").cast("string").alias("id")).union(ids)
+    ids = _keep(ids.where(F.col("id").isNotNull()).distinct())
+    n, non_numeric = ids.agg(
+        F.count(F.lit(1)), F.sum(F.when(F.col("id").rlike(INT_ID_PATTERN), 0).otherwise(1))
+    ).collect()[0]
+    numeric = not non_numeric
+    order = [F.col("id").cast("long"), F.col("id")] if numeric else [F.col("id")]
+    ordered = ids.orderBy(*order)
+    schema = T.StructType([T.StructField("id", T.StringType()), T.StructField("v", T.LongType())])
+    indexed = ordered.rdd.zipWithIndex().map(lambda r: (r[0][0], r[1])).toDF(schema)
+    verts = _cut(indexed.select("v", "id"))
+    ids.unpersist()
+
+    vs = verts.select(F.col("id").alias("src"), F.col("v").alias("s"))
+    vd = verts.select(F.col("id").alias("dst"), F.col("v").alias("d"))
+    ie = e.join(vs, "src").join(vd, "dst").where(F.col("s") != F.col("d"))
+    a = F.least("s", "d").alias("a")
+    b = F.greatest("s", "d").alias("b")
+    if directed:
+        de = _keep(ie.groupBy("s", "d").agg(F.sum("weight").alias("weight")))
+        pairs = de.groupBy(a, b).agg(F.count(F.lit(1)).cast("int").alias("m"), F.sum("weight").alias("weight"))
+        dedges = de.select(F.col("s").alias("src"), F.col("d").alias("dst"))
+    else:
+        pairs = ie.groupBy(a, b).agg(F.sum("weight").alias("weight")).withColumn("m", F.lit(2))
+    pairs = _keep(pairs.select("a", "b", "m", "weight"))
+    if not directed:
+        dedges = pairs.select(F.col("a").alias("src"), F.col("b").alias("dst")).union(
+            pairs.select(F.col("b").alias("src"), F.col("a").alias("dst"))
+        )
+    dedges = _keep(dedges)
+    nbr = _keep(
+        pairs.select(F.col("a").alias("v"), F.col("b").alias("u"), "weight").union(
+            pairs.select(F.col("b").alias("v"), F.col("a").alias("u"), "weight")
+        )
+    )
+    return SparkGraph(verts, dedges, pairs, nbr, directed, n)
+
+
+# --------------------------------------------------------------------------- #
+# GraphFrames helpers
+# --------------------------------------------------------------------------- #
+def _graphframe(g: SparkGraph, undirected: bool = False):
+    from graphframes import GraphFrame
+
+    v = g.vertices.select(F.col("v").alias("id"))
+    if undirected:
+        e = g.pairs.select(F.col("a").alias("src"), F.col("b").alias("dst"))
+    else:
+        e = g.dedges
+    return GraphFrame(v, e)
+
+
+def _local_ckpt(g: SparkGraph) -> bool:
+    return not g.vertices.sparkSession.sparkContext.getCheckpointDir()
+
+
+# --------------------------------------------------------------------------- #
+# Algorithms: each returns a DataFrame keyed by ``v``
+# --------------------------------------------------------------------------- #
+class _Chain:
+    """Results of an iterative loop: every step is materialised with its lineage cut
+    (a step's plan refers to the previous step more than once, so an uncut chain
+    would grow exponentially); the previous step is released afterwards."""
+
+    def __init__(self, first: DataFrame):
+        self.current = _cut(first)
+
+    def push(self, df: DataFrame) -> DataFrame:
+        new = _cut(df)
+        self.current.unpersist()
+        self.current = new
+        return new
+
+    def finish(self) -> DataFrame:
+        return self.current
+
+
+def components_df(g: SparkGraph) -> DataFrame:
+    """v, component (index of the smallest vertex of the weak component)."""
+    chain = _Chain(g.vertices.select("v", F.col("v").alias("label")))
+    nb = g.nbr.select("v", "u")
+    for _ in range(MAX_LOOP):
+        labels = chain.current
+        m = nb.join(labels.select(F.col("v").alias("u"), F.col("label").alias("nl")), "u").groupBy("v").agg(
+            F.min("nl").alias("nl")
+        )
+        step = labels.join(m, "v", "left").select(
+            "v", F.col("label").alias("old"), F.least("label", F.coalesce("nl", "label")).alias("label")
+        )
+        # pointer jumping: label(label(v)); labels only ever point to smaller vertices
+        jump = step.alias("x").join(step.alias("y"), F.col("x.label") == F.col("y.v")).select(
+            F.col("x.v").alias("v"), F.col("y.label").alias("label"), F.col("x.old").alias("old")
+        )
+        new = chain.push(jump)
+        if new.where(F.col("label") != F.col("old")).limit(1).count() == 0:
+            break
+    return chain.finish().select("v", F.col("label").alias("component"))
+
+
+def components_graphframes(g: SparkGraph) -> DataFrame:
+    cc = _graphframe(g, undirected=True).connectedComponents(
+        use_local_checkpoints=_local_ckpt(g), broadcastThreshold=-1
+    )
+    cc = cc.select(F.col("id").alias("v"), "component")
+    smallest = cc.groupBy("component").agg(F.min("v").alias("label"))
+    return cc.join(smallest, "component").select("v", F.col("label").alias("component"))
+
+
+def cdlp_df(g: SparkGraph, iterations: int) -> DataFrame:
+    """v, community (label vertex index) by the LDBC CDLP rules."""
+    if g.directed:
+        msgs = (
+            g.dedges.select(F.col("dst").alias("v"), F.col("src").alias("u"))
+            .union(g.dedges.select(F.col("src").alias("v"), F.col("dst").alias("u")))
+            .groupBy("v", "u")
+            .agg(F.count(F.lit(1)).alias("w"))
+        )
+    else:
+        msgs = g.nbr.select("v", "u", F.lit(1).cast("long").alias("w"))
+    msgs = _keep(msgs)
+    chain = _Chain(g.vertices.select("v", F.col("v").alias("label")))
+    for _ in range(iterations):
+        labels = chain.current
+        counts = (
+            msgs.join(labels.select(F.col("v").alias("u"), F.col("label").alias("l")), "u")
+            .groupBy("v", "l")
+            .agg(F.sum("w").alias("c"))
+        )
+        # most frequent label, ties to the smallest label
+        best = counts.groupBy("v").agg(F.max(F.struct(F.col("c"), (-F.col("l")).alias("neg"))).alias("s"))
+        best = best.select("v", (-F.col("s.neg")).alias("nl"))
+        chain.push(labels.join(best, "v", "left").select("v", F.coalesce("nl", "label").alias("label")))
+    out = chain.finish()
+    msgs.unpersist()
+    return out.withColumnRenamed("label", "community")
+
+
+def cdlp_graphframes(g: SparkGraph, iterations: int) -> DataFrame:
+    lp = _graphframe(g).labelPropagation(maxIter=iterations, use_local_checkpoints=_local_ckpt(g))
+    return lp.select(F.col("id").alias("v"), F.col("label").cast("long").alias("community"))
+
+
+def pagerank_df(g: SparkGraph, iterations: int, damping: float = 0.85) -> DataFrame:
+    """v, pagerank by the LDBC rules (dangling mass spread evenly)."""
+    n = g.n
+    outdeg = g.dedges.groupBy("src").agg(F.count(F.lit(1)).alias("od"))
+    ew = _keep(g.dedges.join(outdeg, "src").select("src", "dst", (F.lit(1.0) / F.col("od")).alias("inv")))
+    dangling = _keep(g.vertices.select("v").join(outdeg.withColumnRenamed("src", "v"), "v", "left_anti"))
+    base = (1.0 - damping) / n
+    chain = _Chain(g.vertices.select("v", F.lit(1.0 / n).alias("r")))
+    for _ in range(iterations):
+        ranks = chain.current
+        dsum = ranks.join(dangling, "v").agg(F.coalesce(F.sum("r"), F.lit(0.0)).alias("dsum"))
+        contrib = (
+            ew.join(ranks.withColumnRenamed("v", "src"), "src")
+            .groupBy("dst")
+            .agg(F.sum(F.col("r") * F.col("inv")).alias("c"))
+            .withColumnRenamed("dst", "v")
+        )
+        new = (
+            g.vertices.select("v")
+            .join(contrib, "v", "left")
+            .crossJoin(F.broadcast(dsum))
+            .select(
+                "v",
+                (F.lit(base) + F.lit(damping) * (F.coalesce("c", F.lit(0.0)) + F.col("dsum") / F.lit(float(n)))).alias("r"),
+            )
+        )
+        chain.push(new)
+    out = chain.finish()
+    ew.unpersist()
+    dangling.unpersist()
+    return out.withColumnRenamed("r", "pagerank")
+
+
+def pagerank_graphframes(g: SparkGraph, iterations: int, damping: float = 0.85) -> DataFrame:
+    pr = _graphframe(g).pageRank(resetProbability=1.0 - damping, maxIter=iterations)
+    ranks = pr.vertices.select(F.col("id").alias("v"), F.col("pagerank"))
+    total = ranks.agg(F.sum("pagerank")).collect()[0][0] or 1.0
+    return ranks.select("v", (F.col("pagerank") / F.lit(total)).alias("pagerank"))
+
+
+def triangles_df(g: SparkGraph) -> DataFrame:
+    """v, triangles, lcc_num (sum over triangles of the directed edges opposite v)."""
+    p = g.pairs.select("a", "b", "m")
+    t = (
+        p.select(F.col("a"), F.col("b"), F.col("m").alias("m_ab"))
+        .join(p.select(F.col("a").alias("b"), F.col("b").alias("c"), F.col("m").alias("m_bc")), "b")
+        .join(p.select(F.col("a"), F.col("b").alias("c"), F.col("m").alias("m_ac")), ["a", "c"])
+    )
+    per_v = (
+        t.select(F.col("a").alias("v"), F.col("m_bc").alias("num"))
+        .union(t.select(F.col("b").alias("v"), F.col("m_ac").alias("num")))
+        .union(t.select(F.col("c").alias("v"), F.col("m_ab").alias("num")))
+    )
+    return per_v.groupBy("v").agg(F.count(F.lit(1)).alias("triangles"), F.sum("num").cast("double").alias("lcc_num"))
+
+
+def triangles_graphframes(g: SparkGraph) -> DataFrame:
+    tc = _graphframe(g, undirected=True).triangleCount(storage_level=StorageLevel.MEMORY_AND_DISK)
+    return tc.select(F.col("id").alias("v"), F.col("count").cast("long").alias("triangles"))
+
+
+def degrees_df(g: SparkGraph) -> DataFrame:
+    """v, degree, in_degree, out_degree, weighted_degree (every vertex)."""
+    d = g.nbr.groupBy("v").agg(F.count(F.lit(1)).alias("degree"), F.sum("weight").alias("weighted_degree"))
+    out = g.vertices.select("v").join(d, "v", "left")
+    if g.directed:
+        ind = g.dedges.groupBy(F.col("dst").alias("v")).agg(F.count(F.lit(1)).alias("in_degree"))
+        outd = g.dedges.groupBy(F.col("src").alias("v")).agg(F.count(F.lit(1)).alias("out_degree"))
+        out = out.join(ind, "v", "left").join(outd, "v", "left")
+    else:
+        out = out.withColumn("in_degree", F.col("degree")).withColumn("out_degree", F.col("degree"))
+    return out.select(
+        "v",
+        F.coalesce("degree", F.lit(0)).cast("long").alias("degree"),
+        F.coalesce("in_degree", F.lit(0)).cast("long").alias("in_degree"),
+        F.coalesce("out_degree", F.lit(0)).cast("long").alias("out_degree"),
+        F.coalesce("weighted_degree", F.lit(0.0)).cast("double").alias("weighted_degree"),
+    )
+
+
+def core_df(g: SparkGraph) -> DataFrame:
+    """v, core_number on the undirected simple graph (iterated h-index, until stable)."""
+    deg = g.nbr.groupBy("v").agg(F.count(F.lit(1)).alias("k"))
+    chain = _Chain(
+        g.vertices.select("v").join(deg, "v", "left").select("v", F.coalesce("k", F.lit(0)).cast("long").alias("k"))
+    )
+    nb = g.nbr.select("v", "u")
+    w = Window.partitionBy("v").orderBy(F.col("e").desc())
+    for _ in range(MAX_LOOP):
+        est = chain.current
+        x = nb.join(est.select(F.col("v").alias("u"), F.col("k").alias("e")), "u")
+        h = (
+            x.withColumn("r", F.row_number().over(w))
+            .where(F.col("e") >= F.col("r"))
+            .groupBy("v")
+            .agg(F.max("r").alias("h"))
+        )
+        new = chain.push(
+            est.join(h, "v", "left").select(
+                "v", F.col("k").alias("old"), F.least("k", F.coalesce("h", F.lit(0)).cast("long")).alias("k")
+            )
+        )
+        if new.where(F.col("k") != F.col("old")).limit(1).count() == 0:
+            break
+    return chain.finish().select("v", F.col("k").alias("core_number"))
+
+
+def core_graphframes(g: SparkGraph) -> DataFrame:
+    kc = _graphframe(g, undirected=True).k_core(use_local_checkpoints=_local_ckpt(g))
+    return kc.select(F.col("id").alias("v"), F.col("kcore").cast("long").alias("core_number"))
+
+
+def bfs_df(g: SparkGraph, seed_v: DataFrame) -> DataFrame:
+    """v, dist for every vertex reachable from the seeds (``seed_v``: column v)."""
+    adj = g.dedges if g.directed else g.nbr.select(F.col("v").alias("src"), F.col("u").alias("dst"))
+    chain = _Chain(seed_v.select("v").distinct().select("v", F.lit(0).cast("long").alias("dist")))
+    for k in range(1, MAX_LOOP):
+        dist = chain.current
+        frontier = dist.where(F.col("dist") == k - 1).select(F.col("v").alias("src"))
+        nxt = frontier.join(adj, "src").select(F.col("dst").alias("v")).distinct().join(dist, "v", "left_anti")
+        new = chain.push(dist.union(nxt.select("v", F.lit(k).cast("long").alias("dist"))))
+        if new.where(F.col("dist") == k).limit(1).count() == 0:
+            break
+    return chain.finish()
+
+
+# --------------------------------------------------------------------------- #
+# Entry point
+# --------------------------------------------------------------------------- #
+class SparkEngine:
+    def __init__(self, spark: SparkSession, use_graphframes: bool | None = None, ldbc_exact: bool = True):
+        self.spark = spark
+        if use_graphframes is None:
+            from graph_jobs.spark_session import graphframes_available
+
+            use_graphframes = graphframes_available(spark)
+        self.use_graphframes = bool(use_graphframes)
+        self.ldbc_exact = ldbc_exact
+
+    # -- inputs ---------------------------------------------------------------
+    def to_spark(self, frame) -> DataFrame | None:
+        """polars DataFrame, Parquet path or Spark DataFrame -> Spark DataFrame."""
+        if frame is None or isinstance(frame, DataFrame):
+            return frame
+        import polars as pl
+
+        if isinstance(frame, pl.DataFrame):
+            return self.spark.createDataFrame(frame.to_arrow())
+        return self.spark.read.parquet(str(frame))
+
+    def prepare(self, vertices, edges, directed: bool) -> SparkGraph:
+        return prepare(self.spark, self.to_spark(vertices), self.to_spark(edges), directed)
+
+    def _try(self, name: str, gf_fn, df_fn, enabled: bool):
+        if self.use_graphframes and enabled:
+            try:
+                return _cut(gf_fn())
+            except Exception as exc:  # pragma: no cover - needs the GraphFrames JARs
+                log.warning("GraphFrames %s failed (%s); using the DataFrame implementation", name, exc)
+        return df_fn()
+
+    # -- single algorithms (return Spark DataFrames keyed by v) ---------------
+    def components(self, g: SparkGraph) -> DataFrame:
+        return self._try("connectedComponents", lambda: components_graphframes(g), lambda: components_df(g), True)
+
+    def cdlp(self, g: SparkGraph, iterations: int) -> DataFrame:
+        return self._try(
+            "labelPropagation", lambda: cdlp_graphframes(g, iterations), lambda: cdlp_df(g, iterations), not self.ldbc_exact
+        )
+
+    def pagerank(self, g: SparkGraph, iterations: int, damping: float = 0.85) -> DataFrame:
+        return self._try(
+            "pageRank",
+            lambda: pagerank_graphframes(g, iterations, damping),
+            lambda: pagerank_df(g, iterations, damping),
+            not self.ldbc_exact,
+        )
+
+    def triangles(self, g: SparkGraph) -> DataFrame:
+        """v, triangles, clustering for every vertex."""
+        listing = triangles_df(g)
+        if self.use_graphframes and not g.directed:
+            tri = self._try("triangleCount", lambda: triangles_graphframes(g), lambda: listing.select("v", "triangles"), True)
+            tri = tri.join(listing.select("v", "lcc_num"), "v", "full")
+        else:
+            tri = listing
+        deg = g.nbr.groupBy("v").agg(F.count(F.lit(1)).alias("d"))
+        out = g.vertices.select("v").join(tri, "v", "left").join(deg, "v", "left")
+        d = F.coalesce("d", F.lit(0)).cast("double")
+        num = F.coalesce("lcc_num", F.lit(0.0))
+        return out.select(
+            "v",
+            F.coalesce("triangles", F.lit(0)).cast("long").alias("triangles"),
+            F.when(d >= 2, num / (d * (d - 1))).otherwise(F.lit(0.0)).alias("clustering"),
+        )
+
+    def core(self, g: SparkGraph) -> DataFrame:
+        return self._try("k_core", lambda: core_graphframes(g), lambda: core_df(g), True)
+
+    def bfs(self, g: SparkGraph, seeds: Iterable) -> DataFrame:
+        """v, bad_actor_distance (only reachable vertices)."""
+        seeds = [str(s) for s in seeds if s is not None]
+        seed_ids = self.spark.createDataFrame([(s,) for s in seeds], "id string")
+        seed_v = g.vertices.join(seed_ids, "id").select("v")
+        return bfs_df(g, seed_v).withColumnRenamed("dist", "bad_actor_distance")
+
+    # -- all metrics -------------------------------------------------------------
+    def compute(
+        self,
+        vertices,
+        edges,
+        directed: bool = False,
+        seeds: Iterable = (),
+        pagerank_iterations: int = 20,
+        damping: float = 0.85,
+        cdlp_iterations: int = 10,
+    ) -> DataFrame:
+        """Spark DataFrame with the columns of ``OUTPUT_SCHEMA``, ordered by vertex order."""
+        g = self.prepare(vertices, edges, directed)
+        comp = self.components(g)
+        comm = self.cdlp(g, cdlp_iterations)
+        pr = self.pagerank(g, pagerank_iterations, damping)
+        deg = degrees_df(g)
+        tri = self.triangles(g)
+        core = self.core(g)
+        dist = self.bfs(g, seeds)
+        names = g.vertices.select(F.col("v").alias("_k"), F.col("id").alias("_name"))
+        out = (
+            g.vertices.join(comp, "v", "left")
+            .join(comm, "v", "left")
+            .join(pr, "v", "left")
+            .join(deg, "v", "left")
+            .join(tri, "v", "left")
+            .join(core, "v", "left")
+            .join(dist, "v", "left")
+        )
+        out = out.join(names.withColumnRenamed("_name", "component_id"), out["component"] == names["_k"], "left").drop("_k")
+        out = out.join(names.withColumnRenamed("_name", "community_id"), out["community"] == names["_k"], "left").drop("_k")
+        out = out.select(
+            "v",
+            "id",
+            F.col("component_id").alias("component"),
+            F.col("community_id").alias("community"),
+            "pagerank",
+            "degree",
+            "in_degree",
+            "out_degree",
+            "weighted_degree",
+            "triangles",
+            "clustering",
+            F.coalesce("core_number", F.lit(0)).cast("long").alias("core_number"),
+            F.col("bad_actor_distance").cast("long").alias("bad_actor_distance"),
+        )
+        result = _cut(out.orderBy("v")).drop("v")
+        g.unpersist()
+        return result
+
+    def compute_polars(self, *args, **kwargs):
+        import polars as pl
+
+        sdf = self.compute(*args, **kwargs)
+        df = pl.from_arrow(sdf.toArrow())
+        return df.select([pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items()])
