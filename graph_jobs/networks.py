@@ -66,7 +66,7 @@ def coordination_pairs_sql(params: DetectionParams) -> str:
     coaction = ", ".join(f"'{t}'" for t in CO_ACTION_TYPES)
     return f"""
         SELECT least(src_actor_key, dst_actor_key) AS src, greatest(src_actor_key, dst_actor_key) AS dst,
-               sum(weight) AS weight,
+               round(sum(weight), 9) AS weight,
                count(DISTINCT edge_type) AS n_types,
                sum(CASE WHEN edge_type IN ({coaction}) THEN evidence_count ELSE 0 END) AS coaction_evidence,
                list(DISTINCT edge_type ORDER BY edge_type) AS edge_types
@@ -205,9 +205,9 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     actor_features = con.sql(f"""
         SELECT m.network_id,
                median(a.account_age_days) AS median_account_age_days,
-               coalesce(stddev_pop(epoch(a.created_at)) / 3600.0, 0) AS creation_spread_hours,
-               avg(coalesce(a.sync_share_ratio, 0)) AS sync_share_ratio,
-               avg(coalesce(a.hosting_login_share, 0)) AS hosting_login_share,
+               round(coalesce(stddev_pop(epoch(a.created_at)) / 3600.0, 0), 6) AS creation_spread_hours,
+               round(avg(coalesce(a.sync_share_ratio, 0)), 9) AS sync_share_ratio,
+               round(avg(coalesce(a.hosting_login_share, 0)), 9) AS hosting_login_share,
                avg(CASE WHEN coalesce(a.n_cib_enforcement_actions, 0) > 0 OR coalesce(a.is_indicator_account, false) THEN 1 ELSE 0 END) AS enforced_share,
                avg(CASE WHEN coalesce(a.n_indicator_domain_hits, 0) + coalesce(a.n_indicator_hashtag_hits, 0) + coalesce(a.n_indicator_sound_hits, 0) > 0 THEN 1 ELSE 0 END) AS indicator_hit_share
         FROM tg_membership m LEFT JOIN marts.actors a USING (actor_key)

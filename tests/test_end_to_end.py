@@ -203,3 +203,31 @@ def test_cli_sql_prints_and_csv(published):
     # the snapshot is read-only for analysts
     ro = subprocess.run([str(exe), "sql", "DELETE FROM networks", "--warehouse", str(published)], capture_output=True, text=True, timeout=120)
     assert ro.returncode != 0
+
+
+def test_volume_collapse_blocks_publication(landing, published, tmp_path, capsys):
+    """A later day with a few percent of the usual events fails its blocking check; nothing is published."""
+    collapsed = tmp_path / "landing"
+    shutil.copytree(landing, collapsed)
+    last = date(2026, 11, DAYS).isoformat()
+    new_day = date(2026, 11, DAYS + 1).isoformat()
+    for source in ("accounts", "sessions", "enforcement", "events"):
+        src, dst = collapsed / source / f"dt={last}", collapsed / source / f"dt={new_day}"
+        dst.mkdir(parents=True)
+        for f in sorted(src.iterdir()):
+            if source != "events" or not f.name.endswith(".jsonl") or f.name.startswith("_"):
+                if source != "events":
+                    shutil.copy(f, dst / f.name)
+                continue
+            lines = f.read_bytes().splitlines(keepends=True)
+            (dst / f.name).write_bytes(b"".join(lines[: max(1, len(lines) // 40)]))  # ~2.5% of a normal day
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(published, warehouse)
+    snapshot = warehouse / "serving" / "analytics.duckdb"
+    before = hashlib.sha256(snapshot.read_bytes()).hexdigest()
+    capsys.readouterr()
+    code = run_pipeline(collapsed, warehouse, None, None, "local")
+    err = capsys.readouterr().err
+    assert code != 0
+    assert hashlib.sha256(snapshot.read_bytes()).hexdigest() == before
+    assert "volume_vs_recent_partitions" in err and new_day in err, err

@@ -84,7 +84,7 @@ def as_dict(df: pl.DataFrame, column: str) -> dict:
 def test_loader_reads_adjacency_and_outputs():
     g, out = ldbc.load_validation("wcc", directed=True, root=DATA)
     assert g.vertices["id"].to_list() == ["1", "2", "3", "4", "6", "7", "8", "9"]
-    assert g.edges.height == 9 and set(g.edges.columns) == {"src", "dst", "weight"}
+    assert g.edges.height == 10 and set(g.edges.columns) == {"src", "dst", "weight"}
     assert out["9"] == "1"
     u, _ = ldbc.load_validation("wcc", directed=False, root=DATA)
     # undirected adjacency lists mention edges twice; the loader keeps one copy

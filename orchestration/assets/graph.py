@@ -43,10 +43,11 @@ def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStora
     out = _graph_dir(storage)
     con = duckdb.connect(str(storage.paths.db), read_only=True)
     try:
-        pairs = con.sql(coordination_pairs_sql(DetectionParams())).pl()
+        # sorted: the engines sum floats in input order, and published numbers must repeat exactly
+        pairs = con.sql(coordination_pairs_sql(DetectionParams())).pl().sort(["src", "dst"])
         seeds = con.sql("""
             SELECT actor_key AS id FROM marts.actors
-            WHERE coalesce(n_cib_enforcement_actions, 0) > 0 OR coalesce(is_indicator_account, false)""").pl()
+            WHERE coalesce(n_cib_enforcement_actions, 0) > 0 OR coalesce(is_indicator_account, false)""").pl().sort("id")
         window = con.execute("SELECT min(window_start), max(window_end) FROM marts.actor_edges").fetchone()
     finally:
         con.close()
