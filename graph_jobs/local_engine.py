@@ -183,6 +183,8 @@ def cdlp(g: LocalGraph, iterations: int) -> np.ndarray:
     a = g.adjacency()
     w = (a + a.T).tocoo() if g.directed else a.tocoo()  # reciprocal edges count twice
     rows, cols, vals = w.row.astype(np.int64), w.col.astype(np.int64), w.data
+    if len(rows) == 0:
+        return labels
     has_nbr = np.zeros(n, dtype=bool)
     has_nbr[rows] = True
     for _ in range(iterations):

@@ -51,8 +51,13 @@ CIVIC_TERMS = ("election", "vote", "voting", "ballot", "candidate", "campaign", 
 @dataclass(frozen=True)
 class DetectionParams:
     min_network_size: int = 3
-    min_pair_coaction_evidence: int = 3  # one co-action type alone must repeat this often
-    signal_coverage: float = 0.5  # share of members that must show an edge-type signal
+    # One edge type alone must repeat this often to link a pair. Near-duplicate long
+    # text is rare between unrelated accounts; sharing one video or sound within a
+    # minute is what millions of fans do, so it must repeat.
+    min_single_type_evidence: tuple = (("co_text", 1), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3))
+    max_household_size: int = 8  # co-located groups this small are explained by the home they share
+    farm_min_degree: float = 5.0  # accounts per shared device/prefix, on average, before it looks like a farm
+    signal_coverage: float = 0.3  # share of members that must show an edge-type signal
     text_coverage: float = 0.3
     young_account_days: float = 30.0
     flag_threshold: float = 0.6
@@ -64,6 +69,8 @@ def coordination_pairs_sql(params: DetectionParams) -> str:
     """Undirected pairs with enough evidence, one row per pair, from marts.actor_edges."""
     types = ", ".join(f"'{t}'" for t in COORDINATION_EDGE_FAMILY)
     coaction = ", ".join(f"'{t}'" for t in CO_ACTION_TYPES)
+    single = " OR ".join(f"sum(CASE WHEN edge_type = '{t}' THEN evidence_count ELSE 0 END) >= {int(n)}"
+                         for t, n in params.min_single_type_evidence)
     return f"""
         SELECT least(src_actor_key, dst_actor_key) AS src, greatest(src_actor_key, dst_actor_key) AS dst,
                round(sum(weight), 9) AS weight,
@@ -73,7 +80,7 @@ def coordination_pairs_sql(params: DetectionParams) -> str:
         FROM marts.actor_edges
         WHERE edge_type IN ({types}) AND src_actor_key <> dst_actor_key
         GROUP BY 1, 2
-        HAVING count(DISTINCT edge_type) >= 2 OR sum(CASE WHEN edge_type IN ({coaction}) THEN evidence_count ELSE 0 END) >= {int(params.min_pair_coaction_evidence)}
+        HAVING count(DISTINCT edge_type) >= 2 OR {single}
     """
 
 
@@ -99,9 +106,10 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
         add("hashtag_flooding", cov["co_hashtag"])
     if cov.get("co_sound", 0) >= params.signal_coverage:
         add("sound_flooding", cov["co_sound"])
-    if cov.get("shared_device", 0) >= params.signal_coverage:
+    # Devices and networks shared within families are normal; a farm puts many accounts on each.
+    if cov.get("shared_device", 0) >= params.signal_coverage and features.get("mean_device_degree", params.farm_min_degree) >= params.farm_min_degree:
         add("shared_devices", cov["shared_device"])
-    if cov.get("shared_ip_prefix", 0) >= params.signal_coverage:
+    if cov.get("shared_ip_prefix", 0) >= params.signal_coverage and features.get("mean_prefix_degree", params.farm_min_degree) >= params.farm_min_degree:
         add("shared_ip_infrastructure", cov["shared_ip_prefix"])
     if (features.get("hosting_login_share") or 0) >= 0.5:
         add("datacenter_ips", features["hosting_login_share"])
@@ -112,17 +120,27 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
     age = features.get("median_account_age_days")
     if age is not None and age <= params.young_account_days:
         add("young_accounts", 1.0)
-    if (features.get("indicator_hit_share") or 0) >= 0.3:
+    if (features.get("indicator_hit_share") or 0) >= 0.2:
         add("url_pushing", features["indicator_hit_share"])
     if (features.get("enforced_share") or 0) >= 0.1:
         add("known_bad_actors", min(1.0, 2 * features["enforced_share"]))
 
+    # A small group behind the same residential devices is a household: its shared
+    # infrastructure is no evidence, and shared timing or content is what people
+    # living together do. It needs identity or external-label evidence as well.
+    household = (cov.get("shared_device", 0) >= params.signal_coverage
+                 and (features.get("hosting_login_share") or 0) < 0.3
+                 and features.get("n_actors") is not None and features["n_actors"] <= params.max_household_size)
+    if household:
+        for signal in ("shared_devices", "shared_ip_infrastructure"):
+            present.pop(signal, None)
     survive = 1.0
     for signal, fraction in present.items():
         survive *= 1.0 - SIGNALS[signal][1] * fraction
     risk = 1.0 - survive
     families = sorted({SIGNALS[s][0] for s in present})
-    if len(families) < params.min_families:
+    strong_identity = {"creation_burst", "shared_avatars"} & set(present)
+    if len(families) < params.min_families or (household and not (strong_identity or "labels" in families)):
         risk = min(risk, params.single_family_cap)
     signals = sorted(present, key=lambda s: (-SIGNALS[s][1] * present[s], s))
     return round(max(0.0, min(1.0, risk)), 6), signals, families
@@ -229,11 +247,11 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         WHERE e.edge_type IN ('share', 'repost') AND e.src_actor_key <> e.dst_actor_key
     """).fetchall()
     infra = con.execute("""
-        SELECT a.network_id, k, count(*) FROM (
-            SELECT src_actor_key AS k, dst_actor_key AS o FROM marts.actor_edges WHERE edge_type IN ('shared_device', 'shared_ip_prefix')
-            UNION ALL SELECT dst_actor_key, src_actor_key FROM marts.actor_edges WHERE edge_type IN ('shared_device', 'shared_ip_prefix')) x
+        SELECT a.network_id, k, edge_type, count(*) FROM (
+            SELECT src_actor_key AS k, dst_actor_key AS o, edge_type FROM marts.actor_edges WHERE edge_type IN ('shared_device', 'shared_ip_prefix')
+            UNION ALL SELECT dst_actor_key, src_actor_key, edge_type FROM marts.actor_edges WHERE edge_type IN ('shared_device', 'shared_ip_prefix')) x
         JOIN tg_membership a ON a.actor_key = x.k JOIN tg_membership b ON b.actor_key = x.o AND b.network_id = a.network_id
-        GROUP BY 1, 2""").fetchall()
+        GROUP BY 1, 2, 3""").fetchall()
     con.unregister("tg_membership")
     con.unregister("tg_pairs")
 
@@ -242,7 +260,11 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     for nid, sharer, owner in interactions:
         seeded[(nid, owner)] = seeded.get((nid, owner), 0) + 1
         sharing[(nid, sharer)] = sharing.get((nid, sharer), 0) + 1
-    infra_degree = {(nid, k): n for nid, k, n in infra}
+    infra_degree: dict[tuple, int] = {}
+    type_degree_sum: dict[tuple, int] = {}
+    for nid, k, et, n in infra:
+        infra_degree[(nid, k)] = infra_degree.get((nid, k), 0) + n
+        type_degree_sum[(nid, et)] = type_degree_sum.get((nid, et), 0) + n
 
     feats = {r["network_id"]: r for r in actor_features.iter_rows(named=True)}
     metric_by_key = {r["id"]: r for r in metrics.iter_rows(named=True)}
@@ -255,6 +277,10 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         n = len(members)
         f = dict(feats.get(nid, {}))
         f["coverage"] = coverage.get(nid, {})
+        f["n_actors"] = n
+        # how many others each member shares devices / prefixes with, on average: farms are dense
+        f["mean_device_degree"] = type_degree_sum.get((nid, "shared_device"), 0) / n
+        f["mean_prefix_degree"] = type_degree_sum.get((nid, "shared_ip_prefix"), 0) / n
         risk, signals, families = score_network(f, params)
         e = n_pairs.get(nid, 0)
         dists = [metric_by_key[m].get("bad_actor_distance") for m in members]

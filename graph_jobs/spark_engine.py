@@ -37,6 +37,8 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+import polars as pl
+
 from graph_jobs.local_engine import INT_ID_PATTERN, OUTPUT_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -190,9 +192,25 @@ def components_graphframes(g: SparkGraph) -> DataFrame:
     return cc.join(smallest, "component").select("v", F.col("label").alias("component"))
 
 
+CHAIN_EVERY = 5  # fixed-iteration loops: iterations per Spark job (lineage cut in between)
+
+
+def _iterate(first: DataFrame, step, iterations: int) -> DataFrame:
+    """Apply ``step`` ``iterations`` times; ``step`` must refer to its input once, so the
+    lazily chained plan grows linearly; it is cut every ``CHAIN_EVERY`` iterations."""
+    state = _cut(first)
+    pending = 0
+    for _ in range(iterations):
+        state = step(state)
+        pending += 1
+        if pending == CHAIN_EVERY:
+            state, pending = _cut(state), 0
+    return _cut(state) if pending else state
+
+
 def cdlp_df(g: SparkGraph, iterations: int) -> DataFrame:
     """v, community (label vertex index) by the LDBC CDLP rules."""
-    if g.directed:
+    if g.directed:  # in- and out-neighbours; a reciprocal edge counts twice
         msgs = (
             g.dedges.select(F.col("dst").alias("v"), F.col("src").alias("u"))
             .union(g.dedges.select(F.col("src").alias("v"), F.col("dst").alias("u")))
@@ -201,10 +219,10 @@ def cdlp_df(g: SparkGraph, iterations: int) -> DataFrame:
         )
     else:
         msgs = g.nbr.select("v", "u", F.lit(1).cast("long").alias("w"))
-    msgs = _keep(msgs)
-    chain = _Chain(g.vertices.select("v", F.col("v").alias("label")))
-    for _ in range(iterations):
-        labels = chain.current
+    # a zero-weight message to itself keeps every vertex (and an isolated vertex's label)
+    msgs = _cut(msgs.union(g.vertices.select("v", F.col("v").alias("u"), F.lit(0).cast("long").alias("w"))))
+
+    def step(labels: DataFrame) -> DataFrame:
         counts = (
             msgs.join(labels.select(F.col("v").alias("u"), F.col("label").alias("l")), "u")
             .groupBy("v", "l")
@@ -212,9 +230,9 @@ def cdlp_df(g: SparkGraph, iterations: int) -> DataFrame:
         )
         # most frequent label, ties to the smallest label
         best = counts.groupBy("v").agg(F.max(F.struct(F.col("c"), (-F.col("l")).alias("neg"))).alias("s"))
-        best = best.select("v", (-F.col("s.neg")).alias("nl"))
-        chain.push(labels.join(best, "v", "left").select("v", F.coalesce("nl", "label").alias("label")))
-    out = chain.finish()
+        return best.select("v", (-F.col("s.neg")).alias("label"))
+
+    out = _iterate(g.vertices.select("v", F.col("v").alias("label")), step, iterations)
     msgs.unpersist()
     return out.withColumnRenamed("label", "community")
 
@@ -225,36 +243,45 @@ def cdlp_graphframes(g: SparkGraph, iterations: int) -> DataFrame:
 
 
 def pagerank_df(g: SparkGraph, iterations: int, damping: float = 0.85) -> DataFrame:
-    """v, pagerank by the LDBC rules (dangling mass spread evenly)."""
+    """v, pagerank by the LDBC rules (dangling mass spread evenly).
+
+    The dangling mass travels through a virtual vertex -1 so that an iteration is a
+    single linear step ``x' = base + d * M^T x`` (one reference to the previous state):
+    -1 holds D_t = sum of the dangling ranks; it sends D_t/N to every vertex and
+    receives what will be the dangling vertices' next ranks (their in-contributions,
+    D_t * n_dangling / N, and base * n_dangling)."""
     n = g.n
     outdeg = g.dedges.groupBy("src").agg(F.count(F.lit(1)).alias("od"))
-    ew = _keep(g.dedges.join(outdeg, "src").select("src", "dst", (F.lit(1.0) / F.col("od")).alias("inv")))
-    dangling = _keep(g.vertices.select("v").join(outdeg.withColumnRenamed("src", "v"), "v", "left_anti"))
+    dangling = g.vertices.select("v").join(outdeg.withColumnRenamed("src", "v"), "v", "left_anti")
+    dangling = _cut(dangling.select("v", F.lit(True).alias("dang")))
+    n_dang = dangling.count()
+    ew = g.dedges.join(outdeg, "src").select("src", "dst", (F.lit(1.0) / F.col("od")).alias("coef"))
+    into_dangling = ew.join(dangling.withColumnRenamed("v", "dst"), "dst").select(
+        "src", F.lit(-1).cast("long").alias("dst"), "coef"
+    )
+    virtual = g.vertices.select(F.lit(-1).cast("long").alias("src"), F.col("v").alias("dst"), F.lit(1.0 / n).alias("coef"))
+    self_loop = g.vertices.sparkSession.createDataFrame([(-1, -1, n_dang / n)], "src long, dst long, coef double")
+    ext = ew.union(into_dangling).union(virtual).union(self_loop)
+    ext = _cut(ext.groupBy("src", "dst").agg(F.sum("coef").alias("coef")))
     base = (1.0 - damping) / n
-    chain = _Chain(g.vertices.select("v", F.lit(1.0 / n).alias("r")))
-    for _ in range(iterations):
-        ranks = chain.current
-        dsum = ranks.join(dangling, "v").agg(F.coalesce(F.sum("r"), F.lit(0.0)).alias("dsum"))
-        contrib = (
-            ew.join(ranks.withColumnRenamed("v", "src"), "src")
+    first = g.vertices.select("v", F.lit(1.0 / n).alias("r")).union(
+        g.vertices.sparkSession.createDataFrame([(-1, n_dang / n)], "v long, r double")
+    )
+
+    def step(ranks: DataFrame) -> DataFrame:
+        agg = (
+            ext.join(ranks.withColumnRenamed("v", "src"), "src")
             .groupBy("dst")
-            .agg(F.sum(F.col("r") * F.col("inv")).alias("c"))
-            .withColumnRenamed("dst", "v")
+            .agg(F.sum(F.col("r") * F.col("coef")).alias("c"))
         )
-        new = (
-            g.vertices.select("v")
-            .join(contrib, "v", "left")
-            .crossJoin(F.broadcast(dsum))
-            .select(
-                "v",
-                (F.lit(base) + F.lit(damping) * (F.coalesce("c", F.lit(0.0)) + F.col("dsum") / F.lit(float(n)))).alias("r"),
-            )
-        )
-        chain.push(new)
-    out = chain.finish()
-    ew.unpersist()
-    dangling.unpersist()
-    return out.withColumnRenamed("r", "pagerank")
+        b = F.when(F.col("dst") == -1, F.lit(base * n_dang)).otherwise(F.lit(base))
+        return agg.select(F.col("dst").alias("v"), (b + F.lit(damping) * F.col("c")).alias("r"))
+
+    ranks = _iterate(first, step, iterations)
+    out = _cut(ranks.where(F.col("v") >= 0).withColumnRenamed("r", "pagerank"))
+    for df in (ranks, ext, dangling):
+        df.unpersist()
+    return out
 
 
 def pagerank_graphframes(g: SparkGraph, iterations: int, damping: float = 0.85) -> DataFrame:
@@ -304,31 +331,43 @@ def degrees_df(g: SparkGraph) -> DataFrame:
     )
 
 
-def core_df(g: SparkGraph) -> DataFrame:
-    """v, core_number on the undirected simple graph (iterated h-index, until stable)."""
+def core_df(g: SparkGraph, check_every: int = 2) -> DataFrame:
+    """v, core_number on the undirected simple graph (iterated h-index, until stable).
+
+    est(v) starts at the degree; a step sets est(v) = min(est(v), h) where h is the
+    largest k such that k neighbours have est >= k.  A step refers to the previous
+    estimate once (the vertex's own row travels with its neighbours' rows), so
+    ``check_every`` steps run in one Spark job between convergence checks."""
     deg = g.nbr.groupBy("v").agg(F.count(F.lit(1)).alias("k"))
-    chain = _Chain(
-        g.vertices.select("v").join(deg, "v", "left").select("v", F.coalesce("k", F.lit(0)).cast("long").alias("k"))
+    first = g.vertices.select("v").join(deg, "v", "left").select(
+        "v", F.coalesce("k", F.lit(0)).cast("long").alias("k"), F.lit(-1).cast("long").alias("old")
     )
-    nb = g.nbr.select("v", "u")
-    w = Window.partitionBy("v").orderBy(F.col("e").desc())
+    edges = g.nbr.select("u", "v", F.lit(False).alias("own"))
+    selves = g.vertices.select(F.col("v").alias("u"), "v", F.lit(True).alias("own"))
+    msgs = _cut(edges.union(selves))
+    w = Window.partitionBy("v").orderBy(F.col("own").asc(), F.col("e").desc())
+
+    def step(est: DataFrame) -> DataFrame:
+        x = msgs.join(est.select(F.col("v").alias("u"), F.col("k").alias("e")), "u")
+        x = x.withColumn("r", F.row_number().over(w))
+        agg = x.groupBy("v").agg(
+            F.max(F.when(~F.col("own") & (F.col("e") >= F.col("r")), F.col("r"))).alias("h"),
+            F.max(F.when(F.col("own"), F.col("e"))).alias("old"),
+        )
+        return agg.select("v", F.least("old", F.coalesce("h", F.lit(0)).cast("long")).alias("k"), "old")
+
+    est = _cut(first)
     for _ in range(MAX_LOOP):
-        est = chain.current
-        x = nb.join(est.select(F.col("v").alias("u"), F.col("k").alias("e")), "u")
-        h = (
-            x.withColumn("r", F.row_number().over(w))
-            .where(F.col("e") >= F.col("r"))
-            .groupBy("v")
-            .agg(F.max("r").alias("h"))
-        )
-        new = chain.push(
-            est.join(h, "v", "left").select(
-                "v", F.col("k").alias("old"), F.least("k", F.coalesce("h", F.lit(0)).cast("long")).alias("k")
-            )
-        )
-        if new.where(F.col("k") != F.col("old")).limit(1).count() == 0:
+        new = est
+        for _ in range(check_every):
+            new = step(new)
+        new = _cut(new)
+        est.unpersist()
+        est = new
+        if est.where(F.col("k") != F.col("old")).limit(1).count() == 0:
             break
-    return chain.finish().select("v", F.col("k").alias("core_number"))
+    msgs.unpersist()
+    return est.select("v", F.col("k").alias("core_number"))
 
 
 def core_graphframes(g: SparkGraph) -> DataFrame:
@@ -368,8 +407,6 @@ class SparkEngine:
         """polars DataFrame, Parquet path or Spark DataFrame -> Spark DataFrame."""
         if frame is None or isinstance(frame, DataFrame):
             return frame
-        import polars as pl
-
         if isinstance(frame, pl.DataFrame):
             return self.spark.createDataFrame(frame.to_arrow())
         return self.spark.read.parquet(str(frame))
@@ -443,6 +480,12 @@ class SparkEngine:
     ) -> DataFrame:
         """Spark DataFrame with the columns of ``OUTPUT_SCHEMA``, ordered by vertex order."""
         g = self.prepare(vertices, edges, directed)
+        if g.n == 0:
+            schema = ", ".join(
+                f"{c} {'string' if t == pl.String else 'double' if t == pl.Float64 else 'long'}"
+                for c, t in OUTPUT_SCHEMA.items()
+            )
+            return self.spark.createDataFrame([], schema)
         comp = self.components(g)
         comm = self.cdlp(g, cdlp_iterations)
         pr = self.pagerank(g, pagerank_iterations, damping)
@@ -481,9 +524,7 @@ class SparkEngine:
         g.unpersist()
         return result
 
-    def compute_polars(self, *args, **kwargs):
-        import polars as pl
-
+    def compute_polars(self, *args, **kwargs) -> pl.DataFrame:
         sdf = self.compute(*args, **kwargs)
         df = pl.from_arrow(sdf.toArrow())
         return df.select([pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items()])

@@ -1,0 +1,81 @@
+"""Smoke run of the benchmark harness (python -m bench): tiny scale, no timing assertions.
+
+Checks that the harness runs the real pipeline end to end, that its row counts agree
+between stages, and that the coordination head-to-head finds the same pair sets as
+coordination-network-toolkit on a small input.
+"""
+import json
+import shutil
+
+import pytest
+
+pytest.importorskip("psutil")
+
+from bench.cli import main  # noqa: E402
+from bench.headtohead import toolkit_bin  # noqa: E402
+
+
+def _toolkit_installed() -> bool:
+    try:
+        toolkit_bin()
+        return True
+    except RuntimeError:
+        return False
+
+
+def test_bench_smoke(tmp_path, capsys):
+    h2h = "synthetic" if _toolkit_installed() else ""
+    docs = tmp_path / "benchmarks.md"
+    rc = main(["--scales", "T", "--sizes", "T=300:1", "--engines", "local", "--out", str(tmp_path / "res"),
+               "--head-to-head", h2h, "--h2h-shares", "4000", "--h2h-window", "60",
+               "--graph-sizes", "3000", "--docs", str(docs)])
+    assert rc == 0
+    files = sorted((tmp_path / "res").glob("bench-*.json"))
+    assert len(files) == 1
+    r = json.loads(files[0].read_text())
+    assert r["machine"]["cores_usable"] >= 1 and r["machine"]["memory_gib"] > 0
+
+    run = r["scales"]["T"]["median"]
+    st = {s["stage"]: s for s in run["stages"]}
+    assert list(st) == ["generate", "ingest", "dbt models", "graph export", "graph metrics", "detection", "checks", "publish"]
+    for s in st.values():
+        assert s["seconds"] >= 0 and s["peak_rss_mib"] > 0
+
+    # generate -> ingest: every generated line is read; read = loaded + duplicates + invalid
+    ingest = st["ingest"]
+    assert ingest["rows_in"] == st["generate"]["rows_out"] == sum(run["generated"]["lines"].values())
+    assert ingest["rows_in"] == ingest["rows_out"] + ingest["duplicates"] + ingest["invalid"]
+    # ingest -> bronze -> dbt
+    assert sum(v for v in run["bronze_rows"].values()) == ingest["rows_out"] == st["dbt models"]["rows_in"]
+    assert run["bronze_rows"]["bronze.events"] == run["generated"]["lines"]["events"]
+    # dbt -> graph export -> metrics -> detection -> publish
+    assert st["dbt models"]["rows_out"] == run["mart_rows"]["marts.actors"] + run["mart_rows"]["marts.actor_edges"]
+    assert st["graph export"]["rows_in"] == run["mart_rows"]["marts.actor_edges"]
+    assert st["graph metrics"]["rows_in"] == st["graph export"]["rows_out"]
+    assert st["graph metrics"]["rows_out"] == st["graph export"]["vertices"] == run["mart_rows"]["marts.actor_metrics"]
+    assert st["detection"]["rows_out"] == run["mart_rows"]["marts.networks"] + run["mart_rows"]["marts.network_members"]
+    for table, n in run["published_rows"].items():
+        assert n == run["mart_rows"][f"marts.{table}"]
+    assert st["publish"]["rows_out"] == sum(run["published_rows"].values())
+    assert st["checks"]["rows_out"] > 0
+    # per-engine metrics on the exported graph: one row per vertex
+    assert [e["engine"] for e in run["engines"]] == ["local"]
+    assert run["engines"][0]["rows_out"] == st["graph export"]["vertices"]
+    # the ingestion floor read the same lines
+    assert run["bare_scan"]["lines"] == ingest["rows_in"]
+    assert run["bare_scan"]["records"] == ingest["rows_in"]
+
+    if h2h:
+        (h,) = r["head_to_head"]
+        assert "error" not in h, h.get("error")
+        assert h["shares"] == 4000
+        assert h["pairs_threatgraph"] > 0
+        assert h["identical"], (h["only_threatgraph"], h["only_toolkit"], h["examples_only_threatgraph"],
+                                h["examples_only_toolkit"])
+
+    (g,) = r["graph_engines"]
+    assert g["engine"] == "local" and g["rows_out"] == g["vertices"]
+
+    text = docs.read_text()
+    assert "| ingest |" in text and "cores" in text
+    shutil.rmtree(tmp_path / "res", ignore_errors=True)
