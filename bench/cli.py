@@ -165,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         for ds in h2h:
             results["head_to_head"].append(_h2h(ds, work, a, sampler))
             save()
+        if not a.keep:
+            import shutil
+
+            for p in list(work.glob("h2h-*")) + list(work.glob("synthetic_shares_*.csv")):
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
         if graph_sizes:
             from .graphscale import engine_scaling, recommend_threshold
 

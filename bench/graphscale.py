@@ -26,7 +26,7 @@ def synth_graph(n_edges: int, seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame
         m = int(need * 1.3) + 10
         a, b = rng.choice(n_v, size=m, p=p), rng.integers(0, n_v, size=m)
         df = pl.DataFrame({"src": np.minimum(a, b), "dst": np.maximum(a, b)}).filter(pl.col("src") != pl.col("dst"))
-        seen = pl.concat([seen, df]).unique()
+        seen = pl.concat([seen, df]).unique(maintain_order=True)
         if seen.height >= n_edges:
             break
         need = n_edges - seen.height
@@ -74,6 +74,8 @@ def recommend_threshold(rows: list[dict]) -> dict:
         if "seconds" in r:
             by_n.setdefault(r["edges"], {})[r["engine"]] = r["seconds"]
     both = sorted((n, t) for n, t in by_n.items() if "local" in t and "spark" in t)
+    if not both:
+        return {"crossing_edges": None, "recommendation": "no size was measured with both engines (run with --engines local,spark)"}
     crossing = next((n for n, t in both if t["spark"] < t["local"]), None)
     largest = both[-1][0] if both else None
     if crossing is not None:

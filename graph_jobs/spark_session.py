@@ -18,6 +18,7 @@ Spark engine falls back to its own DataFrame implementations.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -77,6 +78,9 @@ def spark_conf(
     shuffle = env.get("THREATGRAPH_SPARK_SHUFFLE_PARTITIONS")
     if shuffle:
         conf["spark.sql.shuffle.partitions"] = str(int(shuffle))
+    elif master.startswith("local"):
+        # Spark's default of 200 shuffle tasks per stage dominates iterative jobs on one machine.
+        conf["spark.sql.shuffle.partitions"] = "8"
     jars = list_jars(jars_dir)
     if jars:
         conf["spark.jars"] = ",".join(jars)
@@ -101,6 +105,8 @@ def get_spark(
 
     conf = spark_conf(app_name, master, memory, checkpoint_dir, jars_dir, extra_conf)
     ckpt = conf.pop("threatgraph.checkpointDir", None)
+    # Python workers must run this interpreter (the project's venv), not whatever python3 is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
     for key, value in conf.items():
         builder = builder.config(key, value)

@@ -168,8 +168,7 @@ def assert_same_as_reference(rows, time_window, min_participation):
 
 @pytest.fixture(scope="module")
 def russian_result(tmp_path_factory):
-    if not RUSSIAN.exists():
-        pytest.skip(f"{RUSSIAN} not available")
+    assert RUSSIAN.exists(), f"{RUSSIAN} missing: shared/datasets must sit beside the project"
     out = tmp_path_factory.mktemp("russian")
     return run_coordination(RUSSIAN, 60, 2, out), out
 

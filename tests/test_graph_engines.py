@@ -260,22 +260,10 @@ def test_cli_local(tmp_path, undirected):
 # local vs Spark
 # --------------------------------------------------------------------------- #
 @pytest.fixture(scope="module")
-def spark_engine():
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
+def spark_engine(spark):
     from graph_jobs.spark_engine import SparkEngine
-    from graph_jobs.spark_session import get_spark
 
-    existing = SparkSession.getActiveSession()
-    spark = get_spark(
-        "threatgraph-test-engines",
-        master="local[2]",
-        extra_conf={"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"},
-    )
-    yield SparkEngine(spark)
-    if existing is None:
-        spark.stop()
+    return SparkEngine(spark)
 
 
 def _compare(local: pl.DataFrame, spark: pl.DataFrame, columns) -> None:

@@ -17,7 +17,6 @@ from graph_jobs import ldbc, local_engine
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "ldbc-graphalytics-validation"
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"LDBC validation graphs not found at {DATA}")
 
 ALGOS = ("wcc", "cdlp", "pr", "lcc", "bfs")
 CASES = [(algo, directed) for algo in ALGOS for directed in (True, False)]
@@ -117,22 +116,10 @@ def test_local_example_graph(directed):
 # Spark engine (DataFrame implementation; GraphFrames when its JARs are present)
 # --------------------------------------------------------------------------- #
 @pytest.fixture(scope="module")
-def spark_engine():
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
+def spark_engine(spark):
     from graph_jobs.spark_engine import SparkEngine
-    from graph_jobs.spark_session import get_spark
 
-    existing = SparkSession.getActiveSession()
-    spark = get_spark(
-        "threatgraph-test-ldbc",
-        master="local[2]",
-        extra_conf={"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"},
-    )
-    yield SparkEngine(spark)
-    if existing is None:
-        spark.stop()
+    return SparkEngine(spark)
 
 
 def spark_single(engine, g: ldbc.LdbcGraph, algo: str, p: dict) -> dict:
