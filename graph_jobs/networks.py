@@ -56,11 +56,12 @@ class DetectionParams:
     # minute is what millions of fans do, so it must repeat.
     min_single_type_evidence: tuple = (("co_text", 1), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3))
     max_household_size: int = 8  # co-located groups this small are explained by the home they share
+    min_density: float = 0.05  # operations act as a group; a long sparse chain of pairs is not one
     farm_min_degree: float = 5.0  # accounts per shared device/prefix, on average, before it looks like a farm
     signal_coverage: float = 0.3  # share of members that must show an edge-type signal
     text_coverage: float = 0.3
     young_account_days: float = 30.0
-    flag_threshold: float = 0.6
+    flag_threshold: float = 0.55
     min_families: int = 2
     single_family_cap: float = 0.45  # one family of evidence alone never reaches the flag threshold
 
@@ -140,7 +141,8 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
     risk = 1.0 - survive
     families = sorted({SIGNALS[s][0] for s in present})
     strong_identity = {"creation_burst", "shared_avatars"} & set(present)
-    if len(families) < params.min_families or (household and not (strong_identity or "labels" in families)):
+    sparse = (features.get("density") is not None and features["density"] < params.min_density)
+    if len(families) < params.min_families or sparse or (household and not (strong_identity or "labels" in families)):
         risk = min(risk, params.single_family_cap)
     signals = sorted(present, key=lambda s: (-SIGNALS[s][1] * present[s], s))
     return round(max(0.0, min(1.0, risk)), 6), signals, families
@@ -278,6 +280,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         f = dict(feats.get(nid, {}))
         f["coverage"] = coverage.get(nid, {})
         f["n_actors"] = n
+        f["density"] = 2 * n_pairs.get(nid, 0) / (n * (n - 1)) if n > 1 else 0.0
         # how many others each member shares devices / prefixes with, on average: farms are dense
         f["mean_device_degree"] = type_degree_sum.get((nid, "shared_device"), 0) / n
         f["mean_prefix_degree"] = type_degree_sum.get((nid, "shared_ip_prefix"), 0) / n
