@@ -39,7 +39,8 @@ check-interface: setup
 	$(BIN)/python ../shared/tools/check_interface.py
 
 dagster-dev: setup
-	$(BIN)/dagster dev -w workspace.yaml
+	mkdir -p .dagster_home && cp deploy/dagster.yaml .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml
 
 clean-data:
 	rm -rf data/demo

@@ -253,3 +253,17 @@ def test_graph_stage_through_dagster_with_spark_matches_local(published, tmp_pat
     assert [r[0] for r in s_rows] == [r[0] for r in l_rows]
     assert max(abs(a[1] - b[1]) for a, b in zip(s_rows, l_rows)) < 1e-6
     assert [r[2] for r in s_rows] == [r[2] for r in l_rows]
+
+
+def test_backfill_of_a_date_range_is_one_run(landing, tmp_path):
+    from orchestration.definitions import build_definitions
+    from orchestration.resources import PlatformStorage
+
+    defs = build_definitions(PlatformStorage(landing=str(landing), warehouse=str(tmp_path / "wh")))
+    job = defs.resolve_job_def("ingest_job")
+    result = job.execute_in_process(tags={"dagster/asset_partition_range_start": "2026-11-01",
+                                          "dagster/asset_partition_range_end": f"2026-11-0{DAYS}"})
+    assert result.success
+    con = duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True)
+    days = [d.isoformat() for (d,) in con.execute("SELECT DISTINCT dt FROM bronze.events ORDER BY 1").fetchall()]
+    assert days == [f"2026-11-0{i}" for i in range(1, DAYS + 1)]

@@ -41,3 +41,28 @@ def test_definitions_validate():
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "Validation successful" in p.stderr + p.stdout
+
+
+def test_instance_config_limits_the_duckdb_writer_pool(tmp_path, monkeypatch):
+    import shutil
+
+    import dagster as dg
+
+    shutil.copy(ROOT / "deploy" / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    instance = dg.DagsterInstance.get()
+    try:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    finally:
+        instance.dispose()
+
+
+def test_every_warehouse_writer_is_in_the_duckdb_pool():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    writers = [k for k in graph.get_all_asset_keys() if k.path[0] in ("bronze", "staging", "intermediate", "marts", "graph", "serving")]
+    assert writers
+    for key in writers:
+        node = graph.get(key)
+        assert "duckdb_writer" in (node.pools or set()), key

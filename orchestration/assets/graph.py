@@ -49,6 +49,7 @@ def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStora
             SELECT actor_key AS id FROM marts.actors
             WHERE coalesce(n_cib_enforcement_actions, 0) > 0 OR coalesce(is_indicator_account, false)""").pl().sort("id")
         window = con.execute("SELECT min(window_start), max(window_end) FROM marts.actor_edges").fetchone()
+        pair_counts = con.execute("SELECT edge_type, n_edges, n_capped_objects FROM marts.edge_pair_counts ORDER BY n_edges DESC").fetchall()
     finally:
         con.close()
     vertices = pl.concat([pairs.select(pl.col("src").alias("id")), pairs.select(pl.col("dst").alias("id"))]).unique().sort("id")
@@ -59,6 +60,8 @@ def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStora
     pl.DataFrame({"window_start": [window[0]], "window_end": [window[1]]}).write_parquet(out / "window.parquet")
     return dg.MaterializeResult(metadata={
         "vertices": vertices.height, "edges": pairs.height, "known_bad_seeds": seeds.height,
+        "pairs_by_edge_type": dg.MetadataValue.md("\n".join(
+            ["| edge type | pairs | capped objects |", "|---|---:|---:|"] + [f"| {t} | {n:,} | {c:,} |" for t, n, c in pair_counts])),
         "path": dg.MetadataValue.path(str(out)),
     })
 

@@ -37,6 +37,17 @@ def ingest_metadata(result: PartitionResult) -> dict:
     }
 
 
+def merge_results(results: list[PartitionResult]) -> PartitionResult:
+    """One result for a range of partitions (the metadata of a single-run backfill)."""
+    if len(results) == 1:
+        return results[0]
+    merged = PartitionResult(results[0].source, None)
+    for r in results:
+        merged.files += r.files
+        merged.quarantine += r.quarantine
+    return merged
+
+
 def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=bronze_key(source),
@@ -49,13 +60,17 @@ def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
             f"and pseudonymised, in `bronze.{source}`. Invalid lines go to `bronze.quarantine` with their reason."
         ),
         retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+        # A backfill over a date range is one run that lands each day in turn.
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def _ingest(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
-        dt = date.fromisoformat(context.partition_key)
-        result = ingest_partition(source, storage.landing_path, dt, storage.paths, storage.pseudonymizer())
-        totals = result.totals()
-        context.log.info(f"{source} {dt}: {totals}")
-        return dg.MaterializeResult(metadata=ingest_metadata(result))
+        pseudonymizer = storage.pseudonymizer()
+        results = []
+        for key in context.partition_keys:
+            result = ingest_partition(source, storage.landing_path, date.fromisoformat(key), storage.paths, pseudonymizer)
+            context.log.info(f"{source} {key}: {result.totals()}")
+            results.append(result)
+        return dg.MaterializeResult(metadata=ingest_metadata(merge_results(results)))
 
     return _ingest
 
