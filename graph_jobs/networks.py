@@ -56,6 +56,8 @@ class DetectionParams:
     # minute is what millions of fans do, so it must repeat.
     min_single_type_evidence: tuple = (("co_text", 1), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3))
     max_household_size: int = 8  # co-located groups this small are explained by the home they share
+    min_member_links: int = 2  # a member co-acts with at least this many others of its network (k-core)
+    small_network_size: int = 6  # below this, chance overlaps are likely: one more family of evidence is needed
     min_density: float = 0.05  # operations act as a group; a long sparse chain of pairs is not one
     farm_min_degree: float = 5.0  # accounts per shared device/prefix, on average, before it looks like a farm
     signal_coverage: float = 0.3  # share of members that must show an edge-type signal
@@ -142,7 +144,8 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
     families = sorted({SIGNALS[s][0] for s in present})
     strong_identity = {"creation_burst", "shared_avatars"} & set(present)
     sparse = (features.get("density") is not None and features["density"] < params.min_density)
-    if len(families) < params.min_families or sparse or (household and not (strong_identity or "labels" in families)):
+    needed = params.min_families + (1 if (features.get("n_actors") or params.small_network_size) < params.small_network_size else 0)
+    if len(families) < needed or sparse or (household and not (strong_identity or "labels" in families)):
         risk = min(risk, params.single_family_cap)
     signals = sorted(present, key=lambda s: (-SIGNALS[s][1] * present[s], s))
     return round(max(0.0, min(1.0, risk)), 6), signals, families
@@ -164,6 +167,30 @@ def _betweenness(members: list[str], pairs: list[tuple[str, str]]) -> dict[str, 
     n = len(members)
     norm = (n - 1) * (n - 2) / 2 if n > 2 else 1.0
     return {k: b / norm for k, b in zip(members, g.betweenness(directed=False))}
+
+
+def core_members(members: list[str], pairs: list[tuple[str, str]], k: int) -> list[str]:
+    """The k-core of a community's pair graph: members tied to at least k others that stay.
+
+    A coordinated group acts together; an account hanging on by a single tie
+    (a household member who once pasted the same text) is not part of it.
+    """
+    if k <= 1 or len(members) <= k:
+        return members
+    alive = set(members)
+    neighbours: dict[str, set[str]] = {m: set() for m in members}
+    for u, v in pairs:
+        if u in neighbours and v in neighbours:
+            neighbours[u].add(v)
+            neighbours[v].add(u)
+    changed = True
+    while changed:
+        changed = False
+        for m in list(alive):
+            if len(neighbours[m] & alive) < k:
+                alive.discard(m)
+                changed = True
+    return sorted(alive)
 
 
 def assign_role(seeded_by_others: int, shares_of_others: int, infra_degree: int, betweenness: float, n: int) -> str:
@@ -188,10 +215,21 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         return DetectionResult(_empty_networks(), _empty_members(), {"candidate_networks": 0})
     groups = (metrics.group_by(["component", "community"]).agg(pl.col("id").sort().alias("members"))
               .filter(pl.col("members").list.len() >= params.min_network_size))
+    community_of = dict(zip(metrics["id"].to_list(), zip(metrics["component"].to_list(), metrics["community"].to_list())))
+    within: dict[tuple, list[tuple[str, str]]] = {}
+    for u, v in pairs.select("src", "dst").iter_rows():
+        cu = community_of.get(u)
+        if cu is not None and cu == community_of.get(v):
+            within.setdefault(cu, []).append((u, v))
     rows = []
     for comp, comm, members in groups.iter_rows():
+        members = core_members(members, within.get((comp, comm), []), params.min_member_links)
+        if len(members) < params.min_network_size:
+            continue
         nid = network_id_for(members)
         rows += [(nid, m) for m in members]
+    if not rows:
+        return DetectionResult(_empty_networks(), _empty_members(), {"candidate_networks": 0})
     membership = pl.DataFrame(rows, schema=[("network_id", pl.Utf8), ("actor_key", pl.Utf8)], orient="row")
     con.register("tg_membership", membership.to_arrow())
     con.register("tg_pairs", pairs.select("src", "dst").to_arrow())
@@ -291,7 +329,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         net_rows.append({
             "network_id": nid, "window_start": window_start, "window_end": window_end,
             "n_actors": n, "n_edges": e, "density": round(2 * e / (n * (n - 1)), 6) if n > 1 else 0.0,
-            "risk_score": risk, "flagged": risk >= params.flag_threshold and len(families) >= params.min_families,
+            "risk_score": risk, "flagged": risk >= params.flag_threshold,
             "signals": signals, "signal_families": families,
             "sync_share_ratio": f.get("sync_share_ratio"), "median_account_age_days": f.get("median_account_age_days"),
             "creation_spread_hours": f.get("creation_spread_hours"),

@@ -65,3 +65,13 @@ def test_roles():
     assert assign_role(0, 3, infra_degree=6, betweenness=0, n=10) == "infrastructure_hub"
     assert assign_role(0, 3, 0, betweenness=0.5, n=10) == "bridge"
     assert assign_role(0, 3, 0, 0.0, 10) == "amplifier"
+
+
+def test_core_members_drop_single_ties():
+    from graph_jobs.networks import core_members
+
+    clique = [("a", "b"), ("a", "c"), ("b", "c"), ("c", "d"), ("a", "d"), ("b", "d")]
+    dangling = [("d", "x"), ("x", "y")]  # x hangs on one tie to the group, y on one tie to x
+    assert core_members(["a", "b", "c", "d", "x", "y"], clique + dangling, 2) == ["a", "b", "c", "d"]
+    assert core_members(["a", "b"], [("a", "b")], 2) == ["a", "b"]  # too small to prune
+    assert core_members(["a", "b", "c"], [("a", "b")], 1) == ["a", "b", "c"]
