@@ -56,7 +56,11 @@ class DetectionParams:
     # minute is what millions of fans do, so it must repeat.
     min_single_type_evidence: tuple = (("co_text", 1), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3))
     max_household_size: int = 8  # co-located groups this small are explained by the home they share
-    min_member_links: int = 2  # a member co-acts with at least this many others of its network (k-core)
+    max_component_as_network: int = 50  # components up to this size are networks as a whole
+    min_member_links: int = 2
+    min_sync_ratio_alone: float = 0.5  # timing + content alone must come with mostly synchronized shares ...
+    min_civic_share_alone: float = 0.3  # ... or with a civic (election) agenda in the content
+    prune_from_size: int = 10  # small groups are sparse by nature; prune single ties only in larger ones  # a member co-acts with at least this many others of its network (k-core)
     small_network_size: int = 6  # below this, chance overlaps are likely: one more family of evidence is needed
     min_density: float = 0.05  # operations act as a group; a long sparse chain of pairs is not one
     farm_min_degree: float = 5.0  # accounts per shared device/prefix, on average, before it looks like a farm
@@ -145,7 +149,12 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
     strong_identity = {"creation_burst", "shared_avatars"} & set(present)
     sparse = (features.get("density") is not None and features["density"] < params.min_density)
     needed = params.min_families + (1 if (features.get("n_actors") or params.small_network_size) < params.small_network_size else 0)
-    if len(families) < needed or sparse or (household and not (strong_identity or "labels" in families)):
+    # Same videos and similar words alone, with neither a fast reflex nor a civic agenda,
+    # is what friends and fans do.
+    weak_timing = (set(families) == {"content", "timing"}
+                   and (features.get("sync_share_ratio") or 0) < params.min_sync_ratio_alone
+                   and (features.get("civic_content_share") or 0) < params.min_civic_share_alone)
+    if len(families) < needed or sparse or weak_timing or (household and not (strong_identity or "labels" in families)):
         risk = min(risk, params.single_family_cap)
     signals = sorted(present, key=lambda s: (-SIGNALS[s][1] * present[s], s))
     return round(max(0.0, min(1.0, risk)), 6), signals, families
@@ -213,9 +222,15 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     """
     if metrics.height == 0:
         return DetectionResult(_empty_networks(), _empty_members(), {"candidate_networks": 0})
-    groups = (metrics.group_by(["component", "community"]).agg(pl.col("id").sort().alias("members"))
+    # A small component is one group as it stands; only large components are split into
+    # their label-propagation communities (which cut sparse small groups apart).
+    metrics = metrics.with_columns(pl.len().over("component").alias("_component_size"))
+    metrics = metrics.with_columns(
+        pl.when(pl.col("_component_size") <= params.max_component_as_network)
+        .then(pl.col("component")).otherwise(pl.col("community")).alias("_group"))
+    groups = (metrics.group_by(["component", "_group"]).agg(pl.col("id").sort().alias("members"))
               .filter(pl.col("members").list.len() >= params.min_network_size))
-    community_of = dict(zip(metrics["id"].to_list(), zip(metrics["component"].to_list(), metrics["community"].to_list())))
+    community_of = dict(zip(metrics["id"].to_list(), zip(metrics["component"].to_list(), metrics["_group"].to_list())))
     within: dict[tuple, list[tuple[str, str]]] = {}
     for u, v in pairs.select("src", "dst").iter_rows():
         cu = community_of.get(u)
@@ -223,7 +238,8 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
             within.setdefault(cu, []).append((u, v))
     rows = []
     for comp, comm, members in groups.iter_rows():
-        members = core_members(members, within.get((comp, comm), []), params.min_member_links)
+        if len(members) >= params.prune_from_size:
+            members = core_members(members, within.get((comp, comm), []), params.min_member_links)
         if len(members) < params.min_network_size:
             continue
         nid = network_id_for(members)
@@ -318,6 +334,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         f = dict(feats.get(nid, {}))
         f["coverage"] = coverage.get(nid, {})
         f["n_actors"] = n
+        f["civic_content_share"] = civic.get(nid)
         f["density"] = 2 * n_pairs.get(nid, 0) / (n * (n - 1)) if n > 1 else 0.0
         # how many others each member shares devices / prefixes with, on average: farms are dense
         f["mean_device_degree"] = type_degree_sum.get((nid, "shared_device"), 0) / n

@@ -75,3 +75,18 @@ def test_core_members_drop_single_ties():
     assert core_members(["a", "b", "c", "d", "x", "y"], clique + dangling, 2) == ["a", "b", "c", "d"]
     assert core_members(["a", "b"], [("a", "b")], 2) == ["a", "b"]  # too small to prune
     assert core_members(["a", "b", "c"], [("a", "b")], 1) == ["a", "b", "c"]
+
+
+def test_timing_and_content_alone_need_a_reflex_or_an_agenda():
+    friends = {"coverage": {"co_share": 0.8, "co_text": 0.8}, "n_actors": 8, "sync_share_ratio": 0.25, "civic_content_share": 0.0}
+    assert score_network(friends, P)[0] < P.flag_threshold
+    reflex = friends | {"sync_share_ratio": 0.8}
+    agenda = friends | {"civic_content_share": 0.6}
+    assert score_network(reflex, P)[0] >= P.flag_threshold
+    assert score_network(agenda, P)[0] >= P.flag_threshold
+
+
+def test_small_networks_need_a_third_family():
+    base = {"coverage": {"co_text": 1.0, "creation_burst": 1.0}, "median_account_age_days": 400}
+    assert score_network(base | {"n_actors": 4}, P)[0] < P.flag_threshold
+    assert score_network(base | {"n_actors": 12}, P)[0] >= P.flag_threshold
