@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ..resources import PlatformStorage
 from ..settings import REPO_ROOT
-from .ingest import DUCKDB_WRITER_POOL
+from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 WAREHOUSE_DB_ENV = "THREATGRAPH_WAREHOUSE_DB"
@@ -85,6 +85,7 @@ def dbt_build_args(config: DbtWindowConfig) -> list[str]:
     project=dbt_project,
     dagster_dbt_translator=ThreatgraphDbtTranslator(),
     pool=DUCKDB_WRITER_POOL,
+    retry_policy=TRANSIENT_RETRY,
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, storage: PlatformStorage, config: DbtWindowConfig):
     os.environ[WAREHOUSE_DB_ENV] = str(storage.paths.db)

@@ -13,7 +13,7 @@ from graph_jobs.metrics import compute_metrics
 from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks
 
 from ..resources import PlatformStorage
-from .ingest import DUCKDB_WRITER_POOL
+from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
 
 GRAPH_GROUP = "graph"
 MARTS = ("actor_metrics", "networks", "network_members")
@@ -36,6 +36,7 @@ def _graph_dir(storage: PlatformStorage):
     deps=[dg.AssetKey(["marts", "actor_edges"]), dg.AssetKey(["marts", "actors"])],
     group_name=GRAPH_GROUP,
     pool=DUCKDB_WRITER_POOL,
+    retry_policy=TRANSIENT_RETRY,
     kinds={"parquet", "duckdb"},
     description="Pairs of accounts with repeated or combined coordination evidence (vertices, edges, known-bad seeds) as Parquet for the graph jobs.",
 )
@@ -70,6 +71,7 @@ def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStora
     specs=[dg.AssetSpec(["marts", name], deps=[dg.AssetKey(["graph", "coordination_graph"])], group_name=GRAPH_GROUP,
                         kinds={"python", "duckdb"}) for name in MARTS],
     pool=DUCKDB_WRITER_POOL,
+    retry_policy=TRANSIENT_RETRY,
     description="Graph metrics per actor (components, communities, PageRank, triangles, k-core, distance to known bad actors) and the candidate networks with risk, signals and roles.",
 )
 def network_marts(context: dg.AssetExecutionContext, storage: PlatformStorage, config: GraphStageConfig):

@@ -17,6 +17,8 @@ from ..resources import PlatformStorage
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 DUCKDB_WRITER_POOL = "duckdb_writer"
+# Transient failures (a lock held a moment too long, a full disk being cleaned) deserve a second try.
+TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 INGEST_GROUP = "ingest"
 
 
@@ -63,7 +65,7 @@ def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
             f"Raw `{source}` logs of one landing day, validated against the contract, deduplicated "
             f"and pseudonymised, in `bronze.{source}`. Invalid lines go to `bronze.quarantine` with their reason."
         ),
-        retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+        retry_policy=TRANSIENT_RETRY,
         # A backfill over a date range is one run that lands each day in turn.
         backfill_policy=dg.BackfillPolicy.single_run(),
     )

@@ -8,7 +8,7 @@ import dagster as dg
 
 from ..publish import PUBLISHED_TABLES, build_snapshot
 from ..resources import PlatformStorage
-from .ingest import DUCKDB_WRITER_POOL
+from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
 
 
 @dg.asset(
@@ -16,6 +16,7 @@ from .ingest import DUCKDB_WRITER_POOL
     deps=[dg.AssetKey(source.split(".")) for source in PUBLISHED_TABLES.values()],
     group_name="publish",
     pool=DUCKDB_WRITER_POOL,
+    retry_policy=TRANSIENT_RETRY,
     kinds={"duckdb"},
     description="<warehouse>/serving/analytics.duckdb: the published, read-only tables analysts query (no raw personal data).",
 )
