@@ -276,7 +276,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         """).fetchall():
         pair_lists.setdefault(nid, []).append((u, v))
 
-    actor_features = con.sql(f"""
+    actor_features = con.sql("""
         SELECT m.network_id,
                median(a.account_age_days) AS median_account_age_days,
                round(coalesce(stddev_pop(epoch(a.created_at)) / 3600.0, 0), 6) AS creation_spread_hours,

@@ -349,9 +349,10 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
                 schema=[("actor_key", pl.Utf8), ("account_id", pl.Utf8), ("username", pl.Utf8), ("username_seen_at", _ts_type)],
                 orient="row",
             )
+            icon.register("tg_identity", ident.to_arrow())
             # Latest username wins; an id seen without a username never erases one.
             icon.execute("""
-                INSERT INTO actor_identity SELECT * FROM ident
+                INSERT INTO actor_identity SELECT * FROM tg_identity
                 ON CONFLICT (actor_key) DO UPDATE SET
                   username = CASE WHEN excluded.username IS NOT NULL AND (actor_identity.username_seen_at IS NULL
                                    OR excluded.username_seen_at >= actor_identity.username_seen_at)
@@ -383,9 +384,12 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
             con.execute(f"DELETE FROM bronze.{source} WHERE dt = ?", [dt])
         con.execute("DELETE FROM bronze.ingest_files WHERE source = ? AND dt IS NOT DISTINCT FROM ?", [source, dt])
         con.execute("DELETE FROM bronze.quarantine WHERE source = ? AND dt IS NOT DISTINCT FROM ?", [source, dt])
-        con.execute(f"INSERT INTO bronze.{source} SELECT * FROM frame")
-        con.execute("INSERT INTO bronze.ingest_files SELECT * FROM files")
-        con.execute("INSERT INTO bronze.quarantine SELECT * FROM quarantine")
+        con.register("tg_rows", frame.to_arrow())
+        con.register("tg_files", files.to_arrow())
+        con.register("tg_quarantine", quarantine.to_arrow())
+        con.execute(f"INSERT INTO bronze.{source} SELECT * FROM tg_rows")
+        con.execute("INSERT INTO bronze.ingest_files SELECT * FROM tg_files")
+        con.execute("INSERT INTO bronze.quarantine SELECT * FROM tg_quarantine")
         con.execute("COMMIT")
     finally:
         con.close()

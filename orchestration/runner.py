@@ -47,7 +47,6 @@ def failed_steps(result: dg.ExecuteInJobResult) -> list[str]:
 
 
 def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date | None, graph_engine: str = "auto") -> int:
-    from .assets.ingest import bronze_key  # noqa: F401  (import check before work starts)
     from .defs.automation import analytics_run_config
     from .definitions import build_definitions
     from .resources import PlatformStorage

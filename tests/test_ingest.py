@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from orchestration.contract import CONTRACT_DIR, InvalidRecord, check_times, parse_rfc3339, schema_for
-from orchestration.ingest import ingest_partition, parse_partition, read_raw_lines
+from orchestration.ingest import ingest_partition, read_raw_lines
 from orchestration.pseudonymize import Pseudonymizer
 from orchestration.warehouse import WarehousePaths
 
