@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +21,34 @@ from .partitions import select_partition_keys
 
 def _say(msg: str) -> None:
     print(msg, flush=True)
+
+
+@contextmanager
+def tool_output_to(log_path: Path):
+    """Send what the tools print (dbt's per-model lines, Dagster's logs) to a log file.
+
+    The terminal keeps one line per step and the summary; the full output is
+    one file away. THREATGRAPH_VERBOSE=1 keeps everything on the terminal.
+    """
+    if os.environ.get("THREATGRAPH_VERBOSE"):
+        yield
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
 
 
 def _instance() -> dg.DagsterInstance:
@@ -61,39 +90,45 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
         return 2
     defs = build_definitions(PlatformStorage(landing=str(landing), warehouse=str(warehouse)))
     instance = _instance()
+    log_path = warehouse / "logs" / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.log"
+    _say(f"threatgraph run: {len(keys)} partitions from {landing}; tool output in {log_path}")
     t0 = time.monotonic()
     problems = []
     ingest_job = defs.resolve_job_def("ingest_job")
     for i, key in enumerate(keys, start=1):
         t = time.monotonic()
-        result = ingest_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
+        with tool_output_to(log_path):
+            result = ingest_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
         bad = failed_checks(result)
         _say(f"[1/2 ingest] {key} ({i}/{len(keys)}) {'ok' if result.success and not bad else 'FAILED'} in {time.monotonic() - t:.1f}s")
         if not result.success or bad:
             problems += [f"{key}: {c}" for c in bad] + [f"{key}: step {s} failed" for s in failed_steps(result)]
     if problems:
-        return _refuse(problems, warehouse)
+        return _refuse(problems, warehouse, log_path)
     _say(f"[2/2 analytics] window ending {keys[-1]}: dbt models, graph ({graph_engine}), detection, checks, publish ...")
     t = time.monotonic()
-    result = defs.resolve_job_def("analytics_job").execute_in_process(
-        run_config=analytics_run_config(keys[-1], graph_engine) | QUIET_LOGS, instance=instance, raise_on_error=False)
+    with tool_output_to(log_path):
+        result = defs.resolve_job_def("analytics_job").execute_in_process(
+            run_config=analytics_run_config(keys[-1], graph_engine) | QUIET_LOGS, instance=instance, raise_on_error=False)
     bad = failed_checks(result)
     materialized = {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()}
     published = dg.AssetKey(["serving", "analytics_snapshot"]) in materialized
     _say(f"[2/2 analytics] {'ok' if result.success else 'FAILED'} in {time.monotonic() - t:.1f}s")
     if not result.success or bad or not published:
-        return _refuse([f"analytics: {c}" for c in bad] + [f"analytics: step {s} failed" for s in failed_steps(result)], warehouse)
+        return _refuse([f"analytics: {c}" for c in bad] + [f"analytics: step {s} failed" for s in failed_steps(result)], warehouse, log_path)
     _summary(warehouse, keys, time.monotonic() - t0)
     return 0
 
 
-def _refuse(problems: list[str], warehouse: Path) -> int:
+def _refuse(problems: list[str], warehouse: Path, log_path: Path | None = None) -> int:
     snapshot = warehouse / "serving" / "analytics.duckdb"
     print("error: not published; blocking checks or steps failed:", file=sys.stderr)
     for p in problems:
         print(f"  - {p}", file=sys.stderr)
     if snapshot.exists():
         print(f"the previous snapshot is unchanged: {snapshot}", file=sys.stderr)
+    if log_path is not None and log_path.exists():
+        print(f"details: {log_path}", file=sys.stderr)
     return 1
 
 
