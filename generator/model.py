@@ -1,9 +1,7 @@
 """Shared containers: the event batch and the video/sound catalog."""
 from __future__ import annotations
 
-import numpy as np
-
-from .population import snowflake
+from .population import unique_snowflake
 
 EVENT_TYPES = ("post", "comment", "like", "share", "repost", "follow", "unfollow")
 POST, COMMENT, LIKE, SHARE, REPOST, FOLLOW, UNFOLLOW = range(7)
@@ -51,13 +49,7 @@ class Catalog:
         self.sound_ids: list[str] = []
 
     def add_video(self, owner: int, t: int, weight: float, civic: bool, rng) -> int:
-        r = int(rng.integers(0, 2**22))
-        vid = snowflake(t, r)
-        while vid in self._seen:
-            r += 1
-            vid = snowflake(t, r)
-        self._seen.add(vid)
-        self.ids.append(vid)
+        self.ids.append(unique_snowflake(t, rng.integers(0, 2**22), self._seen))
         self.owner.append(int(owner))
         self.post_ms.append(int(t))
         self.weight.append(float(weight))

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import vocab
 from .model import COMMENT, EMPTY, FOLLOW, LIKE, POST, REPOST, SHARE, Batch, Catalog
-from .population import DAY, HOUR, MINUTE, NEVER, World, new_device, snowflake, unique_username
+from .population import DAY, HOUR, MINUTE, World, new_device, unique_snowflake, unique_username
 
 TACTICS = ("synchronized_amplification", "copy_paste_comments", "hashtag_flooding", "sound_flooding",
            "url_pushing", "follow_ring", "device_farm", "datacenter_ips", "creation_burst",
@@ -218,13 +218,7 @@ def plan_operations(w: World, rng: np.random.Generator, catalog: Catalog) -> lis
                     w.signup_dev[a] = w.devices[o.devices[int(rng.integers(len(o.devices)))]]
                 old_id = w.ids[a]
                 all_ids.discard(old_id)
-                r = int(rng.integers(0, 2**22))
-                nid = snowflake(ct, r)
-                while nid in all_ids:
-                    r += 1
-                    nid = snowflake(ct, r)
-                all_ids.add(nid)
-                w.ids[a] = nid
+                w.ids[a] = unique_snowflake(ct, rng.integers(0, 2**22), all_ids)
         non_sleep = [a for a in o.members if a not in set(o.sleepers)] or list(o.members)
         k = max(1, len(o.members) // 12)
         o.leaders = sorted(int(a) for a in rng.choice(non_sleep, min(k, len(non_sleep)), replace=False))

@@ -22,6 +22,17 @@ def snowflake(ms: int, rnd: int) -> str:
     return str(((int(ms) - SNOWFLAKE_EPOCH) << 22) | (int(rnd) & 0x3FFFFF))
 
 
+def unique_snowflake(ms: int, rnd: int, seen: set) -> str:
+    """A snowflake id not in `seen` (probing upward from rnd), added to `seen`."""
+    r = int(rnd)
+    sid = snowflake(ms, r)
+    while sid in seen:
+        r += 1
+        sid = snowflake(ms, r)
+    seen.add(sid)
+    return sid
+
+
 @dataclass
 class World:
     n: int
@@ -181,13 +192,7 @@ def build_world(rng: np.random.Generator, n: int, start_ms: int, days: int) -> W
     rnd = rng.integers(0, 2**22, n)
     seen = set()
     for i in range(n):
-        r = int(rnd[i])
-        sid = snowflake(w.created_ms[i], r)
-        while sid in seen:
-            r += 1
-            sid = snowflake(w.created_ms[i], r)
-        seen.add(sid)
-        w.ids.append(sid)
+        w.ids.append(unique_snowflake(w.created_ms[i], rnd[i], seen))
     return w
 
 

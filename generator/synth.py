@@ -16,13 +16,13 @@ import numpy as np
 import orjson
 
 from . import vocab
-from .corrupt import ALL_KINDS, Corruptor
+from .corrupt import Corruptor
 from .model import (COMMENT, EMPTY, EVENT_TYPES, FOLLOW, LIKE, POST, REPOST, SHARE, UNFOLLOW, Batch,
                     Catalog)
 from .operations import (TACTICS, fanclub_day, operation_day, plan_fanclubs, plan_operations,
                          viral_day)
 from .population import (DAY, HOUR, MINUTE, NEVER, World, build_infrastructure, build_world,
-                         snowflake)
+                         snowflake, unique_snowflake)
 
 SOURCES = ("accounts", "events", "sessions", "enforcement")
 DIURNAL = np.array([3, 2, 1.2, 0.8, 0.6, 0.7, 1.2, 2.2, 3.2, 3.6, 3.8, 4.2, 5.0, 5.0, 4.5, 4.4,
@@ -246,7 +246,6 @@ def generate(landing: Path, days: int = 3, accounts: int = 5000, seed: int = 0,
 # ------------------------------------------------------------------ planning
 
 def _prewindow_videos(w: World, catalog: Catalog, rng) -> None:
-    n = w.n
     lam = np.where(w.creator, 3 + np.minimum(w.pop * 4, 30), 0.3)
     counts = rng.poisson(lam)
     for a in np.flatnonzero(counts).tolist():
@@ -575,12 +574,7 @@ def _sessions(w: World, ops, ev: dict, day: int, rng, seen: set):
         else:
             dev = int(w.dev1[a])
         tt = int(st[i])
-        r = int(rng.integers(0, 2**22))
-        sid = snowflake(tt, r)
-        while sid in seen:
-            r += 1
-            sid = snowflake(tt, r)
-        seen.add(sid)
+        sid = unique_snowflake(tt, rng.integers(0, 2**22), seen)
         ids.append(sid)
         method = "password" if op is not None and login[i] < 2 else LOGIN[int(login[i])]
         rec = {"session_id": sid, "event_time": times[i], "account_id": w.ids[a], "ip": ip, "asn": asn,
@@ -589,12 +583,7 @@ def _sessions(w: World, ops, ev: dict, day: int, rng, seen: set):
         recs.append((tt, rec))
         if rng.random() < 0.03 and tt - 5000 > d0:
             ft = tt - int(rng.integers(5000, min(90_000, tt - d0)))
-            r = int(rng.integers(0, 2**22))
-            fid = snowflake(ft, r)
-            while fid in seen:
-                r += 1
-                fid = snowflake(ft, r)
-            seen.add(fid)
+            fid = unique_snowflake(ft, rng.integers(0, 2**22), seen)
             frec = dict(rec, session_id=fid, event_time=_ts(ft), login_method="password", success=False)
             failed.append((ft, frec))
     allrecs = recs + failed
@@ -606,7 +595,6 @@ def _sessions(w: World, ops, ev: dict, day: int, rng, seen: set):
 # ------------------------------------------------------------------ records
 
 def _event_records(w: World, catalog: Catalog, ev: dict, ev_session: list, day: int, rng) -> list:
-    d0 = w.start_ms + day * DAY
     m = len(ev["acct"])
     times = _ts_list(ev["t"])
     eids = (((ev["t"] - 1_262_304_000_000) << 22) | (np.arange(m, dtype=np.int64) & 0x3FFFFF)).tolist()
