@@ -250,31 +250,28 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     con.register("tg_membership", membership.to_arrow())
     con.register("tg_pairs", pairs.select("src", "dst").to_arrow())
 
-    sizes = dict(con.execute("SELECT network_id, count(*) FROM tg_membership GROUP BY 1").fetchall())
+    sizes = dict(membership.group_by("network_id").len().iter_rows())
+    # One pass over the edges: every edge inside a network, as stored (direction kept).
     within_edges = con.sql("""
-        SELECT a.network_id, e.edge_type, least(e.src_actor_key, e.dst_actor_key) AS u, greatest(e.src_actor_key, e.dst_actor_key) AS v
+        SELECT a.network_id, e.edge_type, e.src_actor_key AS src, e.dst_actor_key AS dst
         FROM marts.actor_edges e
         JOIN tg_membership a ON a.actor_key = e.src_actor_key
         JOIN tg_membership b ON b.actor_key = e.dst_actor_key AND b.network_id = a.network_id
         WHERE e.src_actor_key <> e.dst_actor_key
     """).pl()
+    endpoints = pl.concat([within_edges.select("network_id", "edge_type", pl.col("src").alias("k")),
+                           within_edges.select("network_id", "edge_type", pl.col("dst").alias("k"))])
     # coverage: share of members touched by a within-network edge of each type
-    touched = (pl.concat([within_edges.select("network_id", "edge_type", pl.col("u").alias("k")),
-                          within_edges.select("network_id", "edge_type", pl.col("v").alias("k"))])
-               .unique().group_by(["network_id", "edge_type"]).agg(pl.len().alias("n")))
     coverage: dict[str, dict[str, float]] = {}
-    for nid, et, n in touched.iter_rows():
+    for nid, et, n in endpoints.unique().group_by(["network_id", "edge_type"]).len().iter_rows():
         coverage.setdefault(nid, {})[et] = n / sizes[nid]
-    n_pairs = dict(con.execute("""
-        SELECT a.network_id, count(*) FROM tg_pairs p
-        JOIN tg_membership a ON a.actor_key = p.src JOIN tg_membership b ON b.actor_key = p.dst AND b.network_id = a.network_id
-        GROUP BY 1""").fetchall())
     pair_lists: dict[str, list] = {}
     for nid, u, v in con.execute("""
         SELECT a.network_id, p.src, p.dst FROM tg_pairs p
         JOIN tg_membership a ON a.actor_key = p.src JOIN tg_membership b ON b.actor_key = p.dst AND b.network_id = a.network_id
         """).fetchall():
         pair_lists.setdefault(nid, []).append((u, v))
+    n_pairs = {nid: len(p) for nid, p in pair_lists.items()}
 
     actor_features = con.sql("""
         SELECT m.network_id,
@@ -295,30 +292,21 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         FROM tg_membership m JOIN staging.stg_events e USING (actor_key)
         WHERE e.event_type IN ('post', 'comment') AND e.event_time >= ? AND e.event_time < ? + INTERVAL 1 DAY
         GROUP BY 1""", [window_start, window_end]).fetchall())
-    interactions = con.execute("""
-        SELECT a.network_id, e.src_actor_key AS sharer, e.dst_actor_key AS owner
-        FROM marts.actor_edges e
-        JOIN tg_membership a ON a.actor_key = e.src_actor_key
-        JOIN tg_membership b ON b.actor_key = e.dst_actor_key AND b.network_id = a.network_id
-        WHERE e.edge_type IN ('share', 'repost') AND e.src_actor_key <> e.dst_actor_key
-    """).fetchall()
-    infra = con.execute("""
-        SELECT a.network_id, k, edge_type, count(*) FROM (
-            SELECT src_actor_key AS k, dst_actor_key AS o, edge_type FROM marts.actor_edges WHERE edge_type IN ('shared_device', 'shared_ip_prefix')
-            UNION ALL SELECT dst_actor_key, src_actor_key, edge_type FROM marts.actor_edges WHERE edge_type IN ('shared_device', 'shared_ip_prefix')) x
-        JOIN tg_membership a ON a.actor_key = x.k JOIN tg_membership b ON b.actor_key = x.o AND b.network_id = a.network_id
-        GROUP BY 1, 2, 3""").fetchall()
     con.unregister("tg_membership")
     con.unregister("tg_pairs")
 
+    # who shares whose videos inside the network (src shares dst's video)
     seeded: dict[tuple, int] = {}
     sharing: dict[tuple, int] = {}
-    for nid, sharer, owner in interactions:
+    for nid, sharer, owner in within_edges.filter(pl.col("edge_type").is_in(["share", "repost"])).select(
+            "network_id", "src", "dst").iter_rows():
         seeded[(nid, owner)] = seeded.get((nid, owner), 0) + 1
         sharing[(nid, sharer)] = sharing.get((nid, sharer), 0) + 1
+    # how many others each member shares devices / prefixes with
     infra_degree: dict[tuple, int] = {}
     type_degree_sum: dict[tuple, int] = {}
-    for nid, k, et, n in infra:
+    for nid, et, k, n in endpoints.filter(pl.col("edge_type").is_in(["shared_device", "shared_ip_prefix"])).group_by(
+            ["network_id", "edge_type", "k"]).len().iter_rows():
         infra_degree[(nid, k)] = infra_degree.get((nid, k), 0) + n
         type_degree_sum[(nid, et)] = type_degree_sum.get((nid, et), 0) + n
 

@@ -106,10 +106,6 @@ def read_raw_lines(path: Path) -> RawFile:
 
 # --------------------------------------------------------------------------- transform per source
 
-def _ts(times: dict, name: str):
-    return times.get(name)
-
-
 def _account_row(rec, times, p: Pseudonymizer):
     username = rec["username"]
     length, digit_run, shape = username_shape(username)
