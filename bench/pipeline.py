@@ -129,12 +129,12 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
     import dagster as dg
 
     from generator import synth
-    from orchestration.defs.automation import analytics_run_config
     from orchestration.definitions import build_definitions
     from orchestration.ingest import landed_partitions
     from orchestration.partitions import select_partition_keys
     from orchestration.resources import PlatformStorage
-    from orchestration.runner import QUIET_LOGS, failed_checks, failed_steps
+    from orchestration.runner import (SNAPSHOT_KEY, blocking_failures, execute_analytics, execute_ingest,
+                                      failed_checks, materialized_keys)
 
     root = (Path(workdir) / f"scale-{name}").resolve()  # dbt runs in its project folder: absolute paths
     if root.exists():
@@ -160,20 +160,20 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
     defs = build_definitions(PlatformStorage(landing=str(landing), warehouse=str(warehouse)))
     instance = dg.DagsterInstance.ephemeral()
     keys = select_partition_keys(landed_partitions(landing), None, None)
-    ingest_job = defs.resolve_job_def("ingest_job")
+    log_path = root / "tool-output.log"
     ing = {"wall": 0.0, "steps_s": 0.0, "lines_read": 0, "loaded": 0, "invalid": 0, "duplicates": 0, "peak": 0}
     chk = {"steps_s": 0.0, "evaluations": 0, "failed": [], "peak": 0}
-    warned: list[str] = []  # failed WARN checks (`threatgraph run` would refuse to publish on these too)
+    warned: list[str] = []  # failed WARN checks: reported, not blocking (as in `threatgraph run`)
     loaded_by_source = {s: 0 for s in SOURCES + ("indicators",)}
     for i, key in enumerate(keys, 1):
         tw, t = time.time(), time.perf_counter()
-        res = ingest_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
+        res = execute_ingest(defs, key, instance, log_path)
         ing["wall"] += time.perf_counter() - t
         ing["peak"] = max(ing["peak"], sampler.peak(tw, time.time()))
         bad_checks = failed_checks(res)
         warned += [f"{key}: {c}" for c in bad_checks if c.endswith("(WARN)")]
-        if not res.success or any(not c.endswith("(WARN)") for c in bad_checks):
-            raise RuntimeError(f"ingest {key} failed: {failed_steps(res)} {bad_checks}")
+        if blocking_failures(res):
+            raise RuntimeError(f"ingest {key} failed: {blocking_failures(res)}")
         for k, md in _materialization_metadata(res).items():
             ing["lines_read"] += md.get("lines_read", 0)
             ing["loaded"] += md.get("loaded", 0)
@@ -193,14 +193,12 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
     # ---- analytics job
     say(f"{name}: analytics job (dbt models, graph export, graph metrics [local], detection, checks, publish)")
     tw, t = time.time(), time.perf_counter()
-    res = defs.resolve_job_def("analytics_job").execute_in_process(
-        run_config=analytics_run_config(keys[-1], "local") | QUIET_LOGS, instance=instance, raise_on_error=False)
+    res = execute_analytics(defs, keys[-1], "local", instance, log_path)
     analytics_wall = time.perf_counter() - t
     bad = failed_checks(res)
     mds = _materialization_metadata(res)
-    published = "serving/analytics_snapshot" in mds
-    if not res.success or not published:
-        raise RuntimeError(f"analytics failed: steps {failed_steps(res)} checks {bad}")
+    if blocking_failures(res) or SNAPSHOT_KEY not in materialized_keys(res):
+        raise RuntimeError(f"analytics failed: {blocking_failures(res)}")
     spans = _step_spans(instance, res.run_id)
     say(f"{name}: analytics job {analytics_wall:.1f}s")
 

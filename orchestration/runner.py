@@ -62,8 +62,11 @@ def _instance() -> dg.DagsterInstance:
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
+SNAPSHOT_KEY = dg.AssetKey(["serving", "analytics_snapshot"])
+
+
 def failed_checks(result: dg.ExecuteInJobResult) -> list[str]:
-    """'asset_key:check_name' of every failed check evaluation in a run."""
+    """'asset_key:check_name (severity)' of every failed check evaluation in a run."""
     out = []
     for ev in result.get_asset_check_evaluations():
         if not ev.passed:
@@ -75,8 +78,34 @@ def failed_steps(result: dg.ExecuteInJobResult) -> list[str]:
     return [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
 
 
-def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date | None, graph_engine: str = "auto") -> int:
+def blocking_failures(result: dg.ExecuteInJobResult) -> list[str]:
+    """What stops publication: failed steps and failed ERROR-severity checks (WARN ones only report)."""
+    return ([c for c in failed_checks(result) if not c.endswith("(WARN)")]
+            + [f"step {s} failed" for s in failed_steps(result)])
+
+
+def materialized_keys(result: dg.ExecuteInJobResult) -> set[dg.AssetKey]:
+    return {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()}
+
+
+def execute_ingest(defs: dg.Definitions, partition_key: str, instance: dg.DagsterInstance, log_path: Path) -> dg.ExecuteInJobResult:
+    """One run of `ingest_job` for a landing day (what the schedule and the sensor start)."""
+    with tool_output_to(log_path):
+        return defs.resolve_job_def("ingest_job").execute_in_process(
+            partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
+
+
+def execute_analytics(defs: dg.Definitions, window_end: str, graph_engine: str, instance: dg.DagsterInstance,
+                      log_path: Path) -> dg.ExecuteInJobResult:
+    """One run of `analytics_job` for the window ending on `window_end` (dbt, graph, checks, publish)."""
     from .defs.automation import analytics_run_config
+
+    with tool_output_to(log_path):
+        return defs.resolve_job_def("analytics_job").execute_in_process(
+            run_config=analytics_run_config(window_end, graph_engine) | QUIET_LOGS, instance=instance, raise_on_error=False)
+
+
+def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date | None, graph_engine: str = "auto") -> int:
     from .definitions import build_definitions
     from .resources import PlatformStorage
 
@@ -93,30 +122,27 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
     log_path = warehouse / "logs" / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.log"
     _say(f"threatgraph run: {len(keys)} partitions from {landing}; tool output in {log_path}")
     t0 = time.monotonic()
-    problems = []
-    ingest_job = defs.resolve_job_def("ingest_job")
+    problems, warnings = [], []
     for i, key in enumerate(keys, start=1):
         t = time.monotonic()
-        with tool_output_to(log_path):
-            result = ingest_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
-        bad = failed_checks(result)
-        _say(f"[1/2 ingest] {key} ({i}/{len(keys)}) {'ok' if result.success and not bad else 'FAILED'} in {time.monotonic() - t:.1f}s")
-        if not result.success or bad:
-            problems += [f"{key}: {c}" for c in bad] + [f"{key}: step {s} failed" for s in failed_steps(result)]
+        result = execute_ingest(defs, key, instance, log_path)
+        blocking = blocking_failures(result)
+        warnings += [f"{key}: {c}" for c in failed_checks(result) if c.endswith("(WARN)")]
+        _say(f"[1/2 ingest] {key} ({i}/{len(keys)}) {'FAILED' if blocking else 'ok'} in {time.monotonic() - t:.1f}s")
+        problems += [f"{key}: {p}" for p in blocking]
     if problems:
         return _refuse(problems, warehouse, log_path)
     _say(f"[2/2 analytics] window ending {keys[-1]}: dbt models, graph ({graph_engine}), detection, checks, publish ...")
     t = time.monotonic()
-    with tool_output_to(log_path):
-        result = defs.resolve_job_def("analytics_job").execute_in_process(
-            run_config=analytics_run_config(keys[-1], graph_engine) | QUIET_LOGS, instance=instance, raise_on_error=False)
-    bad = failed_checks(result)
-    materialized = {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()}
-    published = dg.AssetKey(["serving", "analytics_snapshot"]) in materialized
-    _say(f"[2/2 analytics] {'ok' if result.success else 'FAILED'} in {time.monotonic() - t:.1f}s")
-    if not result.success or bad or not published:
-        return _refuse([f"analytics: {c}" for c in bad] + [f"analytics: step {s} failed" for s in failed_steps(result)], warehouse, log_path)
-    _summary(warehouse, keys, time.monotonic() - t0)
+    result = execute_analytics(defs, keys[-1], graph_engine, instance, log_path)
+    blocking = blocking_failures(result)
+    warnings += [f"analytics: {c}" for c in failed_checks(result) if c.endswith("(WARN)")]
+    published = SNAPSHOT_KEY in materialized_keys(result)
+    _say(f"[2/2 analytics] {'ok' if published and not blocking else 'FAILED'} in {time.monotonic() - t:.1f}s")
+    if blocking or not published:
+        return _refuse([f"analytics: {p}" for p in blocking] or ["analytics: the snapshot was not materialized"],
+                       warehouse, log_path)
+    _summary(warehouse, keys, time.monotonic() - t0, warnings)
     return 0
 
 
@@ -132,7 +158,7 @@ def _refuse(problems: list[str], warehouse: Path, log_path: Path | None = None) 
     return 1
 
 
-def _summary(warehouse: Path, keys: list[str], seconds: float) -> None:
+def _summary(warehouse: Path, keys: list[str], seconds: float, warnings: list[str] = ()) -> None:
     import duckdb
 
     snapshot = warehouse / "serving" / "analytics.duckdb"
@@ -151,6 +177,10 @@ def _summary(warehouse: Path, keys: list[str], seconds: float) -> None:
     _say(f"networks flagged: {flagged[0]} ({flagged[1]} accounts)")
     for nid, n, risk, signals in top:
         _say(f"  {nid}  {n:>4} accounts  risk {risk}  {signals}")
+    if warnings:
+        _say(f"warnings (not blocking): {len(warnings)}")
+        for w in warnings[:10]:
+            _say(f"  - {w}")
     _say(f'query: threatgraph sql "SELECT * FROM networks WHERE flagged" --warehouse {warehouse}')
 
 

@@ -66,3 +66,23 @@ def test_every_warehouse_writer_is_in_the_duckdb_pool():
     for key in writers:
         node = graph.get(key)
         assert "duckdb_writer" in (node.pools or set()), key
+
+
+def test_only_error_checks_and_failed_steps_block_publication():
+    from types import SimpleNamespace
+
+    import dagster as dg
+
+    from orchestration.runner import blocking_failures
+
+    def ev(name, passed, severity):
+        return SimpleNamespace(asset_key=dg.AssetKey(["bronze", "events"]), check_name=name, passed=passed, severity=severity)
+
+    result = SimpleNamespace(
+        get_asset_check_evaluations=lambda: [ev("gx_ok", True, dg.AssetCheckSeverity.ERROR),
+                                             ev("ip_in_free_text", False, dg.AssetCheckSeverity.WARN),
+                                             ev("volume_vs_recent_partitions", False, dg.AssetCheckSeverity.ERROR)],
+        all_events=[SimpleNamespace(event_type_value="STEP_FAILURE", step_key="network_marts"),
+                    SimpleNamespace(event_type_value="STEP_SUCCESS", step_key="graph__coordination_graph")],
+    )
+    assert blocking_failures(result) == ["bronze/events:volume_vs_recent_partitions (ERROR)", "step network_marts failed"]
