@@ -16,6 +16,7 @@ from typing import Iterator
 import duckdb
 import orjson
 import polars as pl
+import pyarrow as pa
 
 from .contract import ALL_SOURCES, RECORD_KEY, InvalidRecord, check_times, schema_for
 from .pseudonymize import Pseudonymizer, ip_network_prefix, username_shape
@@ -71,30 +72,36 @@ class RawFile:
     tail: bytes | None = None  # the unreadable rest of a damaged gzip file
 
 
-def read_raw_lines(path: Path) -> RawFile:
+def read_file_bytes(path: Path) -> tuple[bytes, str]:
+    """The file's content, gunzipped when .gz, and its status: ok, truncated_gzip or corrupt_gzip."""
     data = path.read_bytes()
+    if not path.name.endswith(".gz"):
+        return data, "ok"
     status = "ok"
-    tail = None
-    if path.name.endswith(".gz"):
-        out = []
-        d = zlib.decompressobj(wbits=31)
-        rest = data
-        try:
-            while rest:
-                out.append(d.decompress(rest))
-                if not d.eof:
-                    status = "truncated_gzip"
-                    out.append(d.flush())
-                    break
-                rest = d.unused_data  # concatenated gzip members
-                if rest:
-                    d = zlib.decompressobj(wbits=31)
-        except zlib.error:
-            status = "corrupt_gzip"
-        data = b"".join(out)
+    out = []
+    d = zlib.decompressobj(wbits=31)
+    rest = data
+    try:
+        while rest:
+            out.append(d.decompress(rest))
+            if not d.eof:
+                status = "truncated_gzip"
+                out.append(d.flush())
+                break
+            rest = d.unused_data  # concatenated gzip members
+            if rest:
+                d = zlib.decompressobj(wbits=31)
+    except zlib.error:
+        status = "corrupt_gzip"
+    return b"".join(out), status
+
+
+def read_raw_lines(path: Path) -> RawFile:
+    data, status = read_file_bytes(path)
     if not data:
         return RawFile([], "empty" if status == "ok" else status, None if status == "ok" else b"")
     lines = data.split(b"\n")
+    tail = None
     if lines and lines[-1] == b"":
         lines.pop()
     elif status != "ok":
@@ -228,6 +235,7 @@ class PartitionResult:
     quarantine: list[tuple] = field(default_factory=list)  # (source_file, line_no, reason, raw_text)
     rows: list[tuple] = field(default_factory=list)
     identities: dict[str, tuple[str | None, datetime | None]] = field(default_factory=dict)
+    table: pa.Table | None = None  # the rows as Arrow, when the vectorised lane made them (then rows is empty)
 
     def totals(self) -> dict[str, int]:
         keys = ("lines_read", "loaded", "duplicates", "invalid")
@@ -241,84 +249,105 @@ class PartitionResult:
         return dict(sorted(out.items()))
 
 
+class LineValidator:
+    """The per-line rules: decode, parse, validate, deduplicate, transform. Line by line, in order.
+
+    This is the reference implementation of the contract. The vectorised lane
+    (ingest_sql) hands it every line it cannot prove valid on its own.
+    """
+
+    def __init__(self, source: str, dt: date | None, p: Pseudonymizer, result: PartitionResult):
+        self.source, self.dt, self.p, self.result = source, dt, p, result
+        self.schema = schema_for(source)
+        self.key_fields = RECORD_KEY[source]
+        self.transform = TRANSFORM[source]
+        self.seen: dict[tuple, bytes] = {}  # record key -> content digest, across the partition's files
+        self.identity_pos: dict[str, tuple] = {}  # account -> (when, file_idx, line_no) of its identity row
+
+    def quarantine(self, counts: FileCounts, line_no: int, reason: str, raw_bytes: bytes) -> None:
+        counts.invalid += 1
+        text = raw_bytes[:RAW_TEXT_LIMIT].decode("utf-8", errors="backslashreplace")
+        self.result.quarantine.append((counts.source_file, line_no, reason, text))
+
+    def feed(self, counts: FileCounts, file_idx: int, i: int, line: bytes) -> None:
+        """One input line (without its newline), line number i of the file."""
+        counts.lines_read += 1
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if not line.strip():
+            return self.quarantine(counts, i, "not JSON: empty line", line)
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return self.quarantine(counts, i, f"not UTF-8: invalid byte at offset {e.start}", line)
+        try:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError as e:
+            return self.quarantine(counts, i, f"not JSON: {str(e).split(':')[0]}", line)
+        try:
+            times = self.schema.check(rec)
+            check_times(self.source, times, self.dt)
+        except InvalidRecord as e:
+            return self.quarantine(counts, i, str(e), line)
+        key = tuple(rec[k] for k in self.key_fields)
+        digest = hashlib.blake2b(orjson.dumps(rec, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+        prior = self.seen.get(key)
+        if prior is not None:
+            if prior == digest:
+                counts.duplicates += 1
+                return None
+            # no key in the reason: some keys (accounts) are personal data; the raw line is in the restricted store
+            return self.quarantine(counts, i, f"duplicate key with different content: {'+'.join(self.key_fields)}", line)
+        self.seen[key] = digest
+        self.result.rows.append((self.dt, counts.source_file, i) + self.transform(rec, times, self.p))
+        counts.loaded += 1
+        for account_id, username, when in identities_of(self.source, rec, times):
+            self.remember_identity(account_id, username, when, (file_idx, i))
+        return None
+
+    def remember_identity(self, account_id, username, when, pos) -> None:
+        """The latest username wins (ties: the later line); an id seen without one never erases it."""
+        identities = self.result.identities
+        if account_id not in identities:
+            identities[account_id] = (username, when)
+            self.identity_pos[account_id] = pos
+        elif username is not None:
+            old_username, old_when = identities[account_id]
+            if old_username is None or old_when is None or (when is not None and when >= old_when):
+                identities[account_id] = (username, when)
+                self.identity_pos[account_id] = pos
+
+    def end_of_file(self, counts: FileCounts, status: str, n_lines: int, tail: bytes | None) -> None:
+        """A damaged gzip file's unreadable rest is one more (invalid) line, after its n_lines."""
+        if status in ("truncated_gzip", "corrupt_gzip"):
+            counts.lines_read += 1
+            what = "truncated gzip" if status == "truncated_gzip" else "corrupt gzip"
+            self.quarantine(counts, n_lines + 1,
+                            f"{what}: file ends before the end-of-stream marker, rest of file lost", tail or b"")
+        assert counts.reconciles(), counts
+
+
 def parse_partition(source: str, landing: Path, dt: date | None, p: Pseudonymizer) -> PartitionResult:
+    """The reference lane: every line through LineValidator."""
     if source not in ALL_SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    schema = schema_for(source)
-    key_fields = RECORD_KEY[source]
-    transform = TRANSFORM[source]
     result = PartitionResult(source, dt)
-    seen: dict[tuple, bytes] = {}  # record key -> content digest, across the partition's files
+    validator = LineValidator(source, dt, p, result)
     landing = Path(landing)
-
-    def remember_identity(account_id, username, when):
-        old = result.identities.get(account_id)
-        if old is None:
-            result.identities[account_id] = (username, when)
-        elif username is not None and (old[0] is None or old[1] is None or (when is not None and when >= old[1])):
-            result.identities[account_id] = (username, when)
-
-    for path in partition_files(landing, source, dt):
-        rel = str(path.relative_to(landing))
-        counts = FileCounts(rel)
+    for file_idx, path in enumerate(partition_files(landing, source, dt)):
+        counts = FileCounts(str(path.relative_to(landing)))
         result.files.append(counts)
         raw = read_raw_lines(path)
         counts.file_status = raw.status
-
-        def quarantine(line_no, reason, raw_bytes):
-            counts.invalid += 1
-            text = raw_bytes[:RAW_TEXT_LIMIT].decode("utf-8", errors="backslashreplace")
-            result.quarantine.append((rel, line_no, reason, text))
-
         for i, line in enumerate(raw.lines, start=1):
-            counts.lines_read += 1
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            if not line.strip():
-                quarantine(i, "not JSON: empty line", line)
-                continue
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as e:
-                quarantine(i, f"not UTF-8: invalid byte at offset {e.start}", line)
-                continue
-            try:
-                rec = orjson.loads(line)
-            except orjson.JSONDecodeError as e:
-                quarantine(i, f"not JSON: {str(e).split(':')[0]}", line)
-                continue
-            try:
-                times = schema.check(rec)
-                check_times(source, times, dt)
-            except InvalidRecord as e:
-                quarantine(i, str(e), line)
-                continue
-            key = tuple(rec[k] for k in key_fields)
-            digest = hashlib.blake2b(orjson.dumps(rec, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
-            prior = seen.get(key)
-            if prior is not None:
-                if prior == digest:
-                    counts.duplicates += 1
-                else:
-                    # no key in the reason: some keys (accounts) are personal data; the raw line is in the restricted store
-                    quarantine(i, f"duplicate key with different content: {'+'.join(key_fields)}", line)
-                continue
-            seen[key] = digest
-            result.rows.append((dt, rel, i) + transform(rec, times, p))
-            counts.loaded += 1
-            for account_id, username, when in identities_of(source, rec, times):
-                remember_identity(account_id, username, when)
-        if raw.status in ("truncated_gzip", "corrupt_gzip"):
-            counts.lines_read += 1
-            what = "truncated gzip" if raw.status == "truncated_gzip" else "corrupt gzip"
-            quarantine(len(raw.lines) + 1, f"{what}: file ends before the end-of-stream marker, rest of file lost", raw.tail or b"")
-        assert counts.reconciles(), counts
+            validator.feed(counts, file_idx, i, line)
+        validator.end_of_file(counts, raw.status, len(raw.lines), raw.tail)
     return result
 
 
 def _frame(source: str, result: PartitionResult) -> pl.DataFrame:
     schema = [("dt", pl.Date), ("source_file", pl.Utf8), ("line_no", pl.Int64)] + COLUMNS[source]
-    frame = pl.DataFrame(result.rows, schema=schema, orient="row")
+    frame = pl.from_arrow(result.table) if result.table is not None else pl.DataFrame(result.rows, schema=schema, orient="row")
     return frame.drop("dt") if source == "indicators" else frame
 
 
@@ -392,6 +421,8 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
 
 
 def ingest_partition(source: str, landing: Path, dt: date | None, paths: WarehousePaths, p: Pseudonymizer) -> PartitionResult:
-    result = parse_partition(source, landing, dt, p)
+    from .ingest_sql import parse_partition_vectorised  # it builds on this module
+
+    result = parse_partition_vectorised(source, landing, dt, p)
     write_partition(result, paths, p)
     return result

@@ -309,3 +309,41 @@ def test_mart_checks_evaluate_references_in_the_warehouse(tmp_path):
     failed = {f["expectation"]: f for f in members.metadata["failed_expectations"].value}
     assert failed["reference(actor_key -> marts.actors.actor_key)"]["examples"] == [A3]
     assert "reference(network_id -> marts.networks.network_id)" not in failed
+
+
+# The scan patterns' specification, with lookarounds; PATTERNS are their RE2-friendly forms.
+SPEC_PATTERNS = {
+    "ipv4_literal": r"(?<![0-9A-Za-z./_-])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
+                    r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![0-9A-Za-z/_-]|\.[0-9A-Za-z])",
+    "ipv6_literal": r"(?<![0-9A-Za-z:._-])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+                    r"|(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"
+                    r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![0-9A-Za-z:./_-])",
+    "raw_mention": r"(?<![0-9A-Za-z_.\-])@(?!a_[0-9a-f]{20}(?![0-9A-Za-z_]))[A-Za-z0-9_]",
+}
+
+
+def _scan_corpus(n=30000, seed=7):
+    import random
+
+    rng = random.Random(seed)
+    pieces = ["1", "25", "255", "256", "10", "0", ".", ".", ":", "::", "/", "_", "-", "@", "a", "a_", "f", "e8",
+              " ", "x", "Z", "\n", "0123456789abcdef", "1.2.3.4", "fe80::1", "@a_", "0123456789abcdef0123"]
+    corpus = ["@a_0123456789abcdef0123", "@a_0123456789abcdef0123x", "@a_0123456789abcdef012", "@a", "@a\n",
+              "x@a_0123456789abcdef0123", "1.2.3.4\n", "1.2.3.4.", "1.2.3.4.5", "::", "a::1", "@_", "@"]
+    for _ in range(n):
+        corpus.append("".join(rng.choice(pieces) for _ in range(rng.randint(1, 9))))
+    return corpus
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_PATTERNS))
+def test_scan_patterns_equal_their_lookaround_specification(name):
+    import re
+
+    import pandas as pd
+
+    corpus = _scan_corpus()
+    spec = [bool(re.search(SPEC_PATTERNS[name], s)) for s in corpus]
+    assert [bool(re.search(PATTERNS[name], s)) for s in corpus] == spec
+    # and as GX's pandas engine evaluates them (pyarrow's RE2 for str columns)
+    assert pd.Series(corpus, dtype="str").str.contains(PATTERNS[name], regex=True).tolist() == spec
+    assert 200 < sum(spec) < len(corpus) - 200  # the corpus holds both verdicts in number

@@ -1,0 +1,437 @@
+"""The vectorised ingest lane: DuckDB validates and transforms the lines it can prove valid.
+
+Per-line Python (LineValidator in ingest.py) runs at ~50k lines/s; DuckDB's JSON
+reader at ~300k. So every line of a partition goes through DuckDB once, and a
+line takes this fast lane only when SQL can show it passes every contract rule
+exactly as LineValidator would decide. Everything else goes to LineValidator,
+in file order: invalid lines (so every quarantine reason comes from one place),
+repeated record keys (duplicate or conflict), and whatever SQL's JSON reader
+might read differently from orjson (\\u escapes, NaN/Infinity literals,
+trailing commas, a contract field named twice in one object, odd timestamps).
+The rules are generated from the compiled contract (contract.RecordSchema), so
+a schema change needs no edit here. tests/test_ingest_lanes.py holds both
+lanes to byte-identical bronze, quarantine and identity tables.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from .contract import CLOCK_SKEW, LATE_DATA, RECORD_KEY, RecordSchema, _FieldRule, schema_for
+from .ingest import (COLUMNS, FileCounts, LineValidator, PartitionResult, RawFile, parse_partition,
+                     partition_files, read_file_bytes)
+from .pseudonymize import DIGEST_HEX_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
+
+# Anything yyjson (DuckDB) accepts but orjson rejects, or may read differently: NaN/Infinity
+# literals, huge exponents (inf), trailing commas, and any \u escape (lone surrogates, escaped
+# field names). False alarms only cost a line a trip through LineValidator.
+NOT_PLAIN_JSON = r"(?i),\s*[}\]]|[:\[,]\s*[-+]?(nan|inf)|[:\[,]\s*-?\d+(\.\d+)?e[-+]?\d{3}|\d{300}|\\u"
+# The RFC 3339 subset both DuckDB's cast and Python's fromisoformat read alike.
+PLAIN_TIMESTAMP = (r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+                   r"(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$")
+_OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+PLAIN_IPV4 = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
+LINES_PER_BATCH = 32_768
+VECTORISED_MIN_LINES = 5_000
+PLAIN_NUMBER_CHARS = 15  # longer numbers go to Python: exact int/float comparison there
+
+
+# --------------------------------------------------------------------------- reading lines
+
+def split_lines(data: bytes, status: str) -> tuple[pa.Array, RawFile]:
+    """The file's lines as one zero-copy Arrow array (each keeps its newline), and the
+    RawFile bookkeeping of read_raw_lines (status, the damaged tail) without the lines."""
+    if not data:
+        return pa.array([], pa.large_binary()), RawFile([], "empty" if status == "ok" else status,
+                                                        None if status == "ok" else b"")
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    rest = data[int(offsets[-1]):]
+    tail = None
+    if rest and status == "ok":  # a last line without newline is still a line
+        offsets = np.append(offsets, len(data))
+    elif status != "ok":
+        tail = rest
+    n = len(offsets) - 1
+    lines = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return lines, RawFile([], status, tail)
+
+
+# --------------------------------------------------------------------------- rules as SQL
+
+def _q(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _nullable(rule: _FieldRule) -> bool:
+    if rule.types:
+        return "null" in rule.types
+    return rule.enum is None or None in rule.enum
+
+
+def field_is_valid_sql(rule: _FieldRule, required: bool) -> str:
+    """SQL that is true only when the field (JSON fragment `r."name"` of line `txt`) passes the rule.
+
+    It may be false for a valid value (LineValidator then decides), never true for an invalid one.
+    """
+    f = f'r."{rule.name}"'
+    s = f"({f}->>'$')"
+    if required:
+        when_null = "false"
+    elif _nullable(rule):
+        when_null = "true"
+    else:
+        # Missing and JSON null look alike here; null is invalid, so the name must not appear.
+        when_null = f"NOT contains(txt, {_q(chr(34) + rule.name + chr(34))})"
+    checks: list[str] = []
+    is_string = f"left({f}, 1) = '\"'"
+    if rule.enum is not None:
+        names = [e for e in rule.enum if e is not None]
+        if not all(isinstance(e, str) for e in names):
+            return f"({f} IS NULL AND {when_null})"  # a non-string enum: always LineValidator
+        checks += [is_string, f"{s} IN ({', '.join(_q(e) for e in names)})"]
+    types = set(rule.types) - {"null"}
+    if types == {"string"}:
+        checks.append(is_string)
+        if rule.min_length is not None:
+            checks.append(f"length({s}) >= {rule.min_length}")
+        if rule.max_length is not None:
+            checks.append(f"length({s}) <= {rule.max_length}")
+        if rule.pattern is not None:
+            checks.append(f"regexp_matches({s}, {_q(rule.pattern.pattern)})")
+        if rule.date_time:
+            checks.append(f"regexp_matches({s}, {_q(PLAIN_TIMESTAMP)}) AND try_cast({s} AS TIMESTAMPTZ) IS NOT NULL")
+    elif types == {"boolean"}:
+        checks.append(f"{f} IN ('true', 'false')")
+    elif types in ({"integer"}, {"number"}):
+        kinds = "('BIGINT', 'UBIGINT')" if types == {"integer"} else "('BIGINT', 'UBIGINT', 'DOUBLE')"
+        checks += [f"length({f}) <= {PLAIN_NUMBER_CHARS}", f"json_type({f}) IN {kinds}"]
+        if rule.minimum is not None:
+            checks.append(f"TRY_CAST({f} AS DOUBLE) >= {rule.minimum}")
+        if rule.maximum is not None:
+            checks.append(f"TRY_CAST({f} AS DOUBLE) <= {rule.maximum}")
+    elif types == {"array"}:
+        checks.append(f"left({f}, 1) = '['")
+        if rule.item_types:
+            if set(rule.item_types) != {"string"}:
+                return f"({f} IS NULL AND {when_null})"
+            # try(): SQL's AND does not short-circuit, and these fail on a non-array
+            item_ok = "list_bool_and(list_transform(try(json_type({f}, '$[*]')), lambda t: t = 'VARCHAR'))".format(f=f)
+            if rule.item_max_length is not None:
+                item_ok += (f" AND list_bool_and(list_transform(try(from_json({f}, '[\"VARCHAR\"]')), "
+                            f"lambda x: length(x) <= {rule.item_max_length}))")
+            checks.append(f"({f} = '[]' OR ({item_ok}))")
+    elif types:
+        return f"({f} IS NULL AND {when_null})"  # type unions the fast lane does not prove
+    nonnull = " AND ".join(checks) if checks else "true"
+    return f"(CASE WHEN {f} IS NULL THEN {when_null} ELSE coalesce({nonnull}, false) END)"
+
+
+def times_are_valid_sql(schema: RecordSchema, dt: date | None) -> str:
+    """check_times in SQL, over the parsed timestamps t_<name>."""
+    times = [n for n, r in schema.fields.items() if r.date_time]
+    conds = []
+    if "event_time" in times and dt is not None:
+        start = datetime(dt.year, dt.month, dt.day)
+        conds.append(f"t_event_time <= TIMESTAMP '{start + timedelta(days=1) + CLOCK_SKEW}'")
+        conds.append(f"t_event_time >= TIMESTAMP '{start - LATE_DATA}'")
+    if "event_time" in times:
+        for other in ("created_at", "first_seen"):
+            if other in times:
+                conds.append(f"(t_{other} IS NULL OR t_{other} <= t_event_time)")
+    return " AND ".join(conds) or "true"
+
+
+def struct_spec(schema: RecordSchema) -> str:
+    return "{" + ", ".join(f'"{n}": "JSON"' for n in schema.fields) + "}"
+
+
+def checked_lines_sql(schema: RecordSchema, dt: date | None) -> str:
+    """One row per input line: its typed fields and `fast`, true when the fast lane may load it."""
+    names = list(schema.fields)
+    field_ok = " AND ".join(field_is_valid_sql(r, n in schema.required) for n, r in schema.fields.items())
+    # orjson keeps the last of a repeated field, DuckDB the first: such lines go to LineValidator.
+    named_twice = "|".join(f'"{re.escape(n)}"\\s*:.*"{re.escape(n)}"\\s*:' for n in names)
+    times = [n for n, r in schema.fields.items() if r.date_time]
+    parsed_times = ", ".join(f"try_cast(r.\"{n}\"->>'$' AS TIMESTAMPTZ)::TIMESTAMP AS t_{n}" for n in times)
+    keys = RECORD_KEY[schema.source]
+    key_cols = ", ".join(f"CASE WHEN left(r.\"{k}\", 1) = '\"' THEN r.\"{k}\"->>'$' END AS k_{k}" for k in keys)
+    return f"""
+        WITH decoded AS (
+            SELECT file_idx, line_no, rtrim(try(decode(raw)), chr(13) || chr(10)) AS txt FROM tg_lines
+        ), parsed AS (
+            SELECT file_idx, line_no, txt, try(from_json(txt, {_q(struct_spec(schema))})) AS r FROM decoded
+        ), checked AS (
+            SELECT file_idx, line_no, r, {parsed_times}, {key_cols},
+                   r IS NOT NULL AND NOT regexp_matches(txt, {_q(NOT_PLAIN_JSON + '|' + named_twice)})
+                     AND {field_ok} AS fields_ok
+            FROM parsed
+        )
+        SELECT *, coalesce(fields_ok AND {times_are_valid_sql(schema, dt)}, false)
+                  AND count(*) OVER (PARTITION BY {', '.join('k_' + k for k in keys)}) = 1 AS fast
+        FROM checked
+    """
+
+
+# --------------------------------------------------------------------------- pseudonyms in SQL
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC-SHA-256's inner and outer padded keys (RFC 2104)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+TOKEN_FIELDS = {  # (pseudonym kind, field) of the fast rows' personal data
+    "events": [("account", "account_id"), ("account", "target_account_id")],
+    "accounts": [("account", "account_id"), ("username", "username"), ("display_name", "display_name"),
+                 ("ip", "signup_ip"), ("device", "signup_device_id")],
+    "sessions": [("account", "account_id"), ("ip", "ip"), ("device", "device_id")],
+    "enforcement": [("account", "account_id")],
+}
+
+
+def tokens_table_sql(source: str) -> str:
+    """tg_tokens(kind, v, token): every distinct personal value of the fast rows, hashed once."""
+    values = " UNION ".join(f"SELECT '{kind}' AS kind, {_s(field)} AS v FROM tg_fast WHERE r.\"{field}\" IS NOT NULL"
+                            for kind, field in TOKEN_FIELDS[source])
+    return f"CREATE TEMP TABLE tg_tokens AS SELECT kind, v, tg_token(kind, v) AS token FROM (SELECT DISTINCT * FROM ({values}))"
+
+
+def token_macro_sql(p: Pseudonymizer) -> str:
+    """tg_token(kind, value): Pseudonymizer.token in SQL, same output."""
+    inner, outer = hmac_pads(p._key)
+    prefixes = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in PREFIX.items())
+    return f"""
+        CREATE OR REPLACE TEMP MACRO tg_token(kind, v) AS CASE WHEN v IS NULL THEN NULL ELSE
+          (CASE kind {prefixes} END) || left(sha256(unhex('{outer.hex()}') || unhex(sha256(
+            unhex('{inner.hex()}') || encode(kind || chr(31) || v)))), {DIGEST_HEX_CHARS}) END
+    """
+
+
+# --------------------------------------------------------------------------- per source
+
+def _s(name: str) -> str:
+    return f"(r.\"{name}\"->>'$')"
+
+
+def _list(name: str) -> str:
+    return f"CASE WHEN r.\"{name}\" IS NOT NULL THEN from_json(r.\"{name}\", '[\"VARCHAR\"]') END"
+
+
+def bronze_select_sql(source: str) -> str:
+    """The fast lane's bronze rows (COLUMNS order), from table tg_fast; helper tables from python_side.
+
+    Pseudonyms come from tg_tokens (one HMAC per distinct value, not per row): tok() names the
+    joined column and the join is added to the FROM clause.
+    """
+    joins: list[str] = []
+
+    def tok(kind: str, field: str) -> str:
+        alias = f"tok_{field}"
+        joins.append(f"LEFT JOIN tg_tokens {alias} ON {alias}.kind = '{kind}' AND {alias}.v = {_s(field)}")
+        return f"{alias}.token AS {alias}"
+
+    if source == "events":
+        return f"""
+            SELECT f.dt, f.source_file, f.line_no, {_s('event_id')}, t_event_time, {tok('account', 'account_id')},
+                   {_s('event_type')}, {_s('video_id')}, {tok('account', 'target_account_id')},
+                   coalesce(tx.clean_text, {_s('text')}), {_list('hashtags')},
+                   CASE WHEN len({_list('mention_account_ids')}) > 0 THEN
+                     list_transform({_list('mention_account_ids')}, lambda m: tg_token('account', m)) END,
+                   {_list('urls')}, {_s('sound_id')}, {_s('share_channel')}, {_s('session_id')}, {_s('region_code')}
+            FROM tg_fast f LEFT JOIN tg_text tx USING (file_idx, line_no) {" ".join(joins)}
+        """
+    if source == "accounts":
+        return f"""
+            SELECT f.dt, f.source_file, f.line_no, {tok('account', 'account_id')}, t_event_time,
+                   {_s('change_type')}, t_created_at, {tok('username', 'username')},
+                   u.username_length, u.username_digit_run, u.username_shape,
+                   {tok('display_name', 'display_name')}, coalesce(tx.clean_text, {_s('bio')}), {_s('email_domain')},
+                   {_s('signup_country')}, {_s('language')}, CAST(r."is_verified" AS BOOLEAN),
+                   {tok('ip', 'signup_ip')}, ip.ip_prefix, {tok('device', 'signup_device_id')},
+                   {_s('avatar_hash')}
+            FROM tg_fast f LEFT JOIN tg_text tx USING (file_idx, line_no)
+              LEFT JOIN tg_username u ON u.username = {_s('username')}
+              LEFT JOIN tg_ip ip ON ip.ip = {_s('signup_ip')} {" ".join(joins)}
+        """
+    if source == "sessions":
+        return f"""
+            SELECT f.dt, f.source_file, f.line_no, {_s('session_id')}, t_event_time, {tok('account', 'account_id')},
+                   {tok('ip', 'ip')}, ip.ip_prefix, ip.ip_version, CAST(r."asn" AS BIGINT), {_s('ip_country')},
+                   {tok('device', 'device_id')}, {_s('user_agent')}, {_s('login_method')},
+                   CAST(r."success" AS BOOLEAN)
+            FROM tg_fast f LEFT JOIN tg_ip ip ON ip.ip = {_s('ip')} {" ".join(joins)}
+        """
+    if source == "enforcement":
+        return f"""
+            SELECT f.dt, f.source_file, f.line_no, {_s('action_id')}, t_event_time, {tok('account', 'account_id')},
+                   {_s('action')}, {_s('policy')}, {_s('source')}, {_s('campaign_label')}
+            FROM tg_fast f {" ".join(joins)}
+        """
+    raise ValueError(f"no vectorised lane for {source!r}")
+
+
+def identity_observations_sql(source: str) -> str:
+    """(account_id, username, when, file_idx, line_no) for every account a fast row names."""
+    if source == "accounts":
+        return f"SELECT {_s('account_id')} AS account_id, {_s('username')} AS username, t_event_time AS seen_at, file_idx, line_no FROM tg_fast"
+    parts = [f"SELECT {_s('account_id')} AS account_id, NULL::VARCHAR AS username, NULL::TIMESTAMP AS seen_at, file_idx, line_no FROM tg_fast"]
+    if source == "events":
+        parts.append(f"SELECT {_s('target_account_id')}, NULL, NULL::TIMESTAMP, file_idx, line_no FROM tg_fast WHERE {_s('target_account_id')} <> ''")
+        parts.append(f"SELECT unnest({_list('mention_account_ids')}), NULL, NULL::TIMESTAMP, file_idx, line_no FROM tg_fast WHERE r.\"mention_account_ids\" IS NOT NULL")
+    return " UNION ALL ".join(parts)
+
+
+def _mentions_someone(text: str, ids: list[str], id_list: str | None = None) -> str:
+    """SQL: the text holds an @ or one of the (non-empty) raw ids, so Pseudonymizer.free_text changes it."""
+    conds = [f"contains({text}, '@')"] + [f"({i} <> '' AND contains({text}, {i}))" for i in ids]
+    if id_list is not None:
+        conds.append(f"coalesce(list_bool_or(list_transform({id_list}, lambda m: m <> '' AND contains({text}, m))), false)")
+    return f"({text} IS NOT NULL AND ({' OR '.join(conds)}))"
+
+
+def _python_side_tables(con: duckdb.DuckDBPyConnection, source: str, p: Pseudonymizer) -> None:
+    """What stays in Python (one implementation with LineValidator): free-text scrubbing,
+    username shapes and IP prefixes, over the fast rows that have them."""
+    # Only texts with an @mention or a raw id in them change: the rest keep their text in SQL.
+    if source == "events":
+        rows = con.execute(f"""
+            SELECT file_idx, line_no, {_s('text')}, {_list('mention_account_ids')}, {_s('target_account_id')}, {_s('account_id')}
+            FROM tg_fast WHERE {_mentions_someone(_s('text'), [_s('account_id'), _s('target_account_id')], _list('mention_account_ids'))}
+        """).fetchall()
+        texts = [(fi, ln, p.free_text(t, [m for m in (ms or []) if m] + ([tg] if tg else []) + [a])) for fi, ln, t, ms, tg, a in rows]
+    elif source == "accounts":
+        rows = con.execute(f"""
+            SELECT file_idx, line_no, {_s('bio')}, {_s('account_id')}, {_s('username')}
+            FROM tg_fast WHERE {_mentions_someone(_s('bio'), [_s('account_id'), _s('username')])}""").fetchall()
+        texts = [(fi, ln, p.free_text(t, (a, u))) for fi, ln, t, a, u in rows]
+    else:
+        texts = []
+    con.register("tg_text", pl.DataFrame(texts, schema=[("file_idx", pl.Int32), ("line_no", pl.Int64), ("clean_text", pl.Utf8)], orient="row").to_arrow())
+    if source == "accounts":
+        names = [u for (u,) in con.execute(f"SELECT DISTINCT {_s('username')} FROM tg_fast").fetchall()]
+        shapes = [(u, *username_shape(u)) for u in names]
+        con.register("tg_username", pl.DataFrame(shapes, schema=[("username", pl.Utf8), ("username_length", pl.Int32), ("username_digit_run", pl.Int32), ("username_shape", pl.Utf8)], orient="row").to_arrow())
+    if source in ("accounts", "sessions"):
+        field = "signup_ip" if source == "accounts" else "ip"
+        con.execute(f"CREATE TEMP TABLE tg_ip_values AS SELECT DISTINCT {_s(field)} AS ip FROM tg_fast WHERE r.\"{field}\" IS NOT NULL")
+        # Dotted-quad IPv4 (no leading zeros, as Python's ipaddress requires) in SQL; the rest in Python.
+        others = [ip for (ip,) in con.execute(f"SELECT ip FROM tg_ip_values WHERE NOT regexp_full_match(ip, {_q(PLAIN_IPV4)})").fetchall()]
+        prefixes = pl.DataFrame([(ip, *ip_network_prefix(ip)) for ip in others],
+                                schema=[("ip", pl.Utf8), ("ip_prefix", pl.Utf8), ("ip_version", pl.Int32)], orient="row")
+        con.register("tg_ip_others", prefixes.to_arrow())
+        con.execute(f"""CREATE TEMP TABLE tg_ip AS
+            SELECT ip, regexp_extract(ip, '^(\\d+\\.\\d+\\.\\d+)\\.', 1) || '.0/24' AS ip_prefix, 4::INTEGER AS ip_version
+            FROM tg_ip_values WHERE regexp_full_match(ip, {_q(PLAIN_IPV4)})
+            UNION ALL SELECT * FROM tg_ip_others""")
+
+
+# --------------------------------------------------------------------------- one partition
+
+def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: Pseudonymizer,
+                               min_lines: int = VECTORISED_MIN_LINES) -> PartitionResult:
+    """Same result as ingest.parse_partition (rows as an Arrow table in result.table).
+
+    Partitions under min_lines lines take the reference lane: the SQL's fixed cost (~0.2 s) would
+    exceed LineValidator's time on them. Indicators (one small reference file) always do.
+    """
+    if source == "indicators":
+        return parse_partition(source, landing, dt, p)
+    landing = Path(landing)
+    schema = schema_for(source)
+    result = PartitionResult(source, dt)
+    validator = LineValidator(source, dt, p, result)
+    files, raws, chunks = [], [], []
+    for file_idx, path in enumerate(partition_files(landing, source, dt)):
+        data, status = read_file_bytes(path)
+        lines, raw = split_lines(data, status)
+        files.append(FileCounts(str(path.relative_to(landing)), file_status=raw.status))
+        raws.append((raw, len(lines)))  # end_of_file numbers a damaged tail after the last line
+        chunks.append(pa.table({"file_idx": pa.array(np.full(len(lines), file_idx, np.int32)),
+                                "line_no": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)), "raw": lines}))
+    result.files = files
+    if not chunks:
+        return result
+    if sum(len(c) for c in chunks) < min_lines:
+        return parse_partition(source, landing, dt, p)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        # Small record batches: DuckDB scans Arrow in parallel per batch.
+        con.register("tg_lines", pa.Table.from_batches([b for c in chunks for b in c.to_batches(max_chunksize=LINES_PER_BATCH)]))
+        con.execute(f"CREATE TEMP TABLE tg_checked AS {checked_lines_sql(schema, dt)}")
+        # The slow lane: LineValidator, in file order, on every line the fast lane did not prove.
+        slow = con.execute("""SELECT c.file_idx, c.line_no, l.raw FROM tg_checked c JOIN tg_lines l USING (file_idx, line_no)
+                              WHERE NOT c.fast ORDER BY c.file_idx, c.line_no""").fetchall()
+        fast_per_file = dict(con.execute("SELECT file_idx, count(*) FROM tg_checked WHERE fast GROUP BY 1").fetchall())
+        for file_idx, counts in enumerate(files):
+            counts.lines_read += fast_per_file.get(file_idx, 0)
+            counts.loaded += fast_per_file.get(file_idx, 0)
+        slow_by_file: dict[int, list] = {}
+        for file_idx, line_no, raw in slow:
+            slow_by_file.setdefault(file_idx, []).append((line_no, raw))
+        for file_idx, counts in enumerate(files):
+            for line_no, raw in slow_by_file.get(file_idx, []):
+                validator.feed(counts, file_idx, line_no, raw[:-1] if raw.endswith(b"\n") else raw)
+            raw_file, n_lines = raws[file_idx]
+            validator.end_of_file(counts, raw_file.status, n_lines, raw_file.tail)
+        if result.rows and _slow_keys_meet_fast_keys(con, source, validator):
+            # A key orjson read from a line SQL could not read also names a fast row: only the
+            # reference lane orders that pair correctly (first wins). Rare by construction.
+            return parse_partition(source, landing, dt, p)
+        files_tbl = pa.table({"file_idx": pa.array(range(len(files)), pa.int32()),
+                              "source_file": pa.array([c.source_file for c in files], pa.string())})
+        con.register("tg_files", files_tbl)
+        con.execute("CREATE TEMP TABLE tg_fast AS SELECT c.*, ? AS dt, f.source_file FROM tg_checked c JOIN tg_files f USING (file_idx) WHERE c.fast",
+                    [dt])
+        con.execute(token_macro_sql(p))
+        con.execute(tokens_table_sql(source))
+        _python_side_tables(con, source, p)
+        fast_rows = con.sql(bronze_select_sql(source)).to_arrow_table()
+        result.table = _combine(source, fast_rows, result)
+        result.rows = []
+        _merge_identities(con, source, validator, result)
+        return result
+    finally:
+        con.close()
+
+
+def _slow_keys_meet_fast_keys(con: duckdb.DuckDBPyConnection, source: str, validator: LineValidator) -> bool:
+    keys = RECORD_KEY[source]
+    slow_keys = [tuple(str(v) for v in k) for k in validator.seen]
+    frame = pl.DataFrame(slow_keys, schema=[(f"k_{k}", pl.Utf8) for k in keys], orient="row")
+    con.register("tg_slow_keys", frame.to_arrow())
+    on = " AND ".join(f"c.k_{k} = s.k_{k}" for k in keys)
+    return con.execute(f"SELECT count(*) FROM tg_checked c JOIN tg_slow_keys s ON {on} WHERE c.fast").fetchall()[0][0] > 0
+
+
+def _combine(source: str, fast_rows: pa.Table, result: PartitionResult) -> pa.Table:
+    schema = [("dt", pl.Date), ("source_file", pl.Utf8), ("line_no", pl.Int64)] + COLUMNS[source]
+    fast = pl.from_arrow(fast_rows)
+    fast.columns = [n for n, _ in schema]
+    fast = fast.cast(dict(schema))
+    slow = pl.DataFrame(result.rows, schema=schema, orient="row")
+    return pl.concat([fast, slow]).sort("source_file", "line_no").to_arrow()
+
+
+def _merge_identities(con: duckdb.DuckDBPyConnection, source: str, validator: LineValidator, result: PartitionResult) -> None:
+    """Both lanes' identity observations, one rule: the latest username wins, ties to the later line."""
+    slow = [(a, u, w, *validator.identity_pos[a]) for a, (u, w) in result.identities.items()]
+    con.register("tg_slow_ident", pl.DataFrame(slow, schema=[("account_id", pl.Utf8), ("username", pl.Utf8), ("seen_at", pl.Datetime("us")),
+                                                               ("file_idx", pl.Int32), ("line_no", pl.Int64)], orient="row").to_arrow())
+    rows = con.execute(f"""
+        WITH obs AS ({identity_observations_sql(source)} UNION ALL SELECT * FROM tg_slow_ident)
+        SELECT account_id,
+               arg_max(username, (seen_at, file_idx, line_no)) FILTER (WHERE username IS NOT NULL),
+               max(seen_at) FILTER (WHERE username IS NOT NULL)
+        FROM obs GROUP BY account_id""").fetchall()
+    result.identities = {a: (u, w) for a, u, w in rows}

@@ -1,0 +1,221 @@
+"""The vectorised ingest lane (ingest_sql) gives exactly what the reference lane (LineValidator) gives.
+
+Same bronze rows, same quarantine lines and reasons, same per-file counts, same
+identity map: on generated data with every kind of corruption, and on lines
+written to find where DuckDB's JSON reader and orjson part ways.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from generator.synth import generate
+from orchestration.ingest import _frame, parse_partition
+from orchestration.ingest_sql import hmac_pads, parse_partition_vectorised, split_lines, token_macro_sql
+from orchestration.ingest import read_raw_lines
+from orchestration.pseudonymize import Pseudonymizer
+
+DAY = date(2026, 11, 3)
+GOOD_TIME = "2026-11-03T10:00:00.000Z"
+
+
+def assert_same_result(source: str, landing: Path, dt: date | None) -> tuple:
+    ref = parse_partition(source, landing, dt, Pseudonymizer(b"lane-key"))
+    vec = parse_partition_vectorised(source, landing, dt, Pseudonymizer(b"lane-key"), min_lines=0)
+    a, b = _frame(source, ref), _frame(source, vec)
+    assert a.columns == b.columns and a.dtypes == b.dtypes
+    assert a.height == b.height, (ref.totals(), vec.totals())
+    for col in a.columns:
+        assert a[col].to_list() == b[col].to_list(), f"{source} {dt}: column {col} differs"
+    assert ref.quarantine == vec.quarantine
+    assert ref.files == vec.files
+    assert ref.identities == vec.identities
+    return ref, vec
+
+
+def test_lanes_agree_on_generated_data_with_corruption(tmp_path):
+    landing = tmp_path / "landing"
+    generate(landing, days=3, accounts=400, seed=11, corrupt_rate=0.04)
+    checked = invalid = loaded = 0
+    for source in ("accounts", "events", "sessions", "enforcement"):
+        for day in sorted((landing / source).iterdir()):
+            ref, _ = assert_same_result(source, landing, date.fromisoformat(day.name[3:]))
+            checked += 1
+            invalid += ref.totals()["invalid"]
+            loaded += ref.totals()["loaded"]
+    assert checked == 12
+    assert invalid > 50 and loaded > 5000  # both lanes really met bad and good lines
+
+
+def _event(i: int, **over) -> dict:
+    rec = {"event_id": f"e{i}", "event_time": GOOD_TIME, "account_id": f"acct{i % 7}", "event_type": "comment",
+           "video_id": "v1", "target_account_id": "owner9", "text": f"nice @fan{i % 3} acct{i % 7}",
+           "hashtags": ["a"], "mention_account_ids": [f"fan{i % 3}"], "urls": []}
+    rec.update(over)
+    return rec
+
+
+def _line(rec: dict | str | bytes) -> bytes:
+    if isinstance(rec, bytes):
+        return rec
+    if isinstance(rec, str):
+        return rec.encode()
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# Lines where a JSON reader other than orjson could decide differently.
+TRICKY_EVENTS = [
+    '{"event_id":"n1","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":NaN}',
+    '{"event_id":"n2","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":-Infinity}',
+    '{"event_id":"n3","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like",}',
+    '{"event_id":"n4","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":[1,2,]}',
+    '{"event_id":"n5","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":1e999}',
+    '{"event_id":"n6","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","event_type":"dance"}',
+    '{"event_id":"n7","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"dance","event_type":"like"}',
+    '{"event_id":"n8","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_typ\\u0065":"like"}',
+    '{"event_id":"n9","event_time":"2026-11-03T10:00:00Z","account_id":"a\\ud800","event_type":"like"}',
+    '{"event_id":"n10","event_time":"2026-11-03T10:00:00Z","account_id":"caf\\u00e9","event_type":"like"}',
+    '{"event_id":"n11","event_time":"2026-11-03t10:00:00z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n12","event_time":"2026-11-03T10:00:00.1234567Z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n13","event_time":"2026-11-03T24:00:00Z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n14","event_time":"2026-11-03T10:00:60Z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n15","event_time":"2026-02-30T10:00:00Z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n16","event_time":"2026-11-03T10:00:00+24:00","account_id":"a","event_type":"like"}',
+    '{"event_id":"n17","event_time":"2026-11-04T01:00:00+02:00","account_id":"a","event_type":"like"}',
+    '{"event_id":"n18","event_time":"2026-10-30T10:00:00Z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n19","event_time":"2026-11-04T00:04:59Z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n20","event_time":"2026-11-04T00:05:01Z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n21","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","hashtags":null}',
+    '{"event_id":"n22","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","hashtags":[1]}',
+    '{"event_id":"n23","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","region_code":"US\\n"}',
+    '{"event_id":"n24","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","region_code":"us"}',
+    '{"event_id":"n25","event_time":"2026-11-03T10:00:00Z","account_id":"","event_type":"like"}',
+    '{"event_id":5,"event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like"}',
+    '{"event_id":"n27","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","share_channel":null}',
+    '{"event_id":"n28","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","share_channel":"fax"}',
+    '{"event_id":"n29","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","video_id":true}',
+    '{"event_id":"n30" , "event_time" : "2026-11-03T10:00:00Z" , "account_id":"a", "event_type":"like" }',
+    '  {"event_id":"n31","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like"}\r',
+    '{"event_id":"n32","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like"}\r\r',
+    '\ufeff{"event_id":"n33","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like"}',
+    '[{"event_id":"n34"}]', '"just a string"', "null", "", "   ", "\r", "{", "{}",
+    '{"event_id":"n35","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":{"y":[1,{"z":null}]}}',
+    '{"event_id":"n36","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"' + "é" * 5000 + '"}',
+    '{"event_id":"n37","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"' + "e\u0301" * 2500 + '"}',
+    '{"event_id":"n38","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"' + "😀" * 5001 + '"}',
+    '{"event_id":"n39","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","mention_account_ids":["", "b"],"text":"hi @b and a"}',
+    '{"event_id":"n40","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","mention_account_ids":[],"target_account_id":""}',
+    '{"event_id":"n41","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":"\\"event_type\\":"}',
+    '{"event_id":"n42","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"say \\"hi\\", \\\\ ok"}',
+    # duplicate keys: same content in another field order (duplicate), other content (conflict)
+    '{"event_time":"2026-11-03T10:00:00Z","event_id":"e1","account_id":"acct1","event_type":"comment","video_id":"v1","target_account_id":"owner9","text":"nice @fan1 acct1","hashtags":["a"],"mention_account_ids":["fan1"],"urls":[]}',
+    '{"event_id":"e2","event_time":"2026-11-03T10:00:00Z","account_id":"other","event_type":"like"}',
+    # a key only orjson can read, the same as a clean line's key: the reference order must win
+    '{"event_id":"e\\u0033","event_time":"2026-11-03T10:00:00Z","account_id":"other","event_type":"like"}',
+]
+
+
+def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path):
+    landing = tmp_path / "landing"
+    folder = landing / "events" / f"dt={DAY}"
+    folder.mkdir(parents=True)
+    clean = [_line(_event(i)) for i in range(60)]
+    tricky = [_line(t) for t in TRICKY_EVENTS] + [b"\xff\xfe{not utf8}", b'{"event_id":"u","text":"\xc3"}']
+    (folder / "a.jsonl").write_bytes(b"\n".join(clean[:30] + tricky) + b"\n")
+    (folder / "b.jsonl").write_bytes(b"\n".join(clean[30:] + clean[:5]))  # re-delivered lines, no final newline
+    (folder / "c.jsonl.gz").write_bytes(gzip.compress(b"\n".join(clean[:40]) + b"\n")[:-30])  # truncated gzip
+    (folder / "d.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")  # a bad gzip stream
+    (folder / "e.jsonl").write_bytes(b"")
+    ref, vec = assert_same_result("events", landing, DAY)
+    totals = ref.totals()
+    assert totals["loaded"] > 60 and totals["duplicates"] > 30 and totals["invalid"] > 30
+    assert vec.table is not None  # the fast lane ran: no fallback to the reference lane
+    reasons = {r.split(":")[0] for _, _, r, _ in ref.quarantine}
+    assert {"not JSON", "not UTF-8", "unknown enum value", "bad timestamp", "impossible time",
+            "wrong type", "duplicate key with different content", "truncated gzip"} <= reasons
+
+
+def test_a_key_only_orjson_reads_sends_the_partition_to_the_reference_lane(tmp_path):
+    landing = tmp_path / "landing"
+    clean = [_line(_event(i)) for i in range(20)]
+    # DuckDB reads event_id "zz" (first), orjson "e5" (last): it meets the clean line e5
+    named_twice = b'{"event_id":"zz","event_id":"e5","event_time":"2026-11-03T11:00:00Z","account_id":"b","event_type":"like"}'
+    write_lines(landing / "events" / f"dt={DAY}" / "a.jsonl", clean + [named_twice])
+    ref, vec = assert_same_result("events", landing, DAY)
+    assert vec.table is None  # fell back: the whole partition through LineValidator
+    assert ref.quarantine[-1][2] == "duplicate key with different content: event_id"
+
+
+def test_lanes_agree_on_accounts_and_sessions_edge_values(tmp_path):
+    landing = tmp_path / "landing"
+    acc = landing / "accounts" / f"dt={DAY}"
+    ses = landing / "sessions" / f"dt={DAY}"
+    accounts = []
+    for i in range(40):
+        accounts.append({"account_id": f"acct{i}", "event_time": GOOD_TIME, "change_type": "snapshot",
+                         "created_at": "2025-01-01T00:00:00Z", "username": f"user_{i}x{i * 7}",
+                         "display_name": f"User {i}", "bio": f"I am acct{i}, ask @user_{(i + 1) % 40}x" if i % 2 else None,
+                         "signup_ip": ["10.0.0.1", "2001:db8::1", " 10.0.0.2", "010.0.0.3", "300.1.1.1", None][i % 6],
+                         "signup_device_id": f"dev{i % 3}", "is_verified": bool(i % 3), "avatar_hash": "ab" * 8})
+    # the same account renamed later in the day, then an older snapshot: the latest username wins
+    accounts.append(dict(accounts[1], event_time="2026-11-03T11:00:00Z", change_type="updated", username="renamed"))
+    accounts.append(dict(accounts[1], event_time="2026-11-03T09:00:00Z", username="older"))
+    accounts.append(dict(accounts[2], created_at="2026-11-03T12:00:00Z"))  # created after event_time
+    accounts.append(dict(accounts[3], is_verified=None))
+    accounts.append(dict(accounts[4], event_time="2026-11-03T10:00:00.000Z", signup_country="DE"))  # other key string
+    write_lines(acc / "part.jsonl", accounts)
+    sessions = []
+    for i in range(40):
+        sessions.append({"session_id": f"s{i}", "event_time": GOOD_TIME, "account_id": f"acct{i % 9}",
+                         "ip": ["192.168.1.20", "::ffff:1.2.3.4", "fe80::1%eth0", "1.2.3.4 ", "8.8.8.8"][i % 5],
+                         "asn": [64512, 4294967295, 4294967296, -1, 1.0, 10 ** 20, None, 7][i % 8],
+                         "success": i % 4 != 0, "login_method": ["sms", None, "pigeon", "token"][i % 4]})
+    write_lines(ses / "part.jsonl", sessions)
+    ref_a, _ = assert_same_result("accounts", landing, DAY)
+    ref_s, _ = assert_same_result("sessions", landing, DAY)
+    assert ref_a.identities["acct1"][0] == "renamed"
+    assert ref_a.totals()["invalid"] >= 1 and ref_s.totals()["invalid"] >= 10
+
+
+def write_lines(path: Path, recs: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(_line(r) + b"\n" for r in recs))
+
+
+@pytest.mark.parametrize("data,status", [
+    (b"", "ok"), (b"a\nb\n", "ok"), (b"a\nb", "ok"), (b"\n\n", "ok"), (b"a\r\nb\r\n", "ok"),
+    (b"a\nb\npart", "truncated_gzip"), (b"a\n", "corrupt_gzip"), (b"", "truncated_gzip"),
+])
+def test_split_lines_matches_python_split(tmp_path, data, status):
+    lines, raw = split_lines(data, status)
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    expected = read_raw_lines(path) if status == "ok" else None
+    got = [l[:-1] if l.endswith(b"\n") else l for l in lines.to_pylist()]
+    if expected is not None:
+        assert got == expected.lines and raw.status == expected.status and raw.tail == expected.tail
+    else:  # damaged: what follows the last newline is the tail, never a line
+        parts = data.split(b"\n")
+        assert got == parts[:-1] and raw.tail == parts[-1]
+
+
+def test_sql_pseudonyms_equal_python_pseudonyms():
+    import duckdb
+
+    for key in (b"k", b"x" * 64, b"long" * 40):  # short, block-sized, and hashed-first keys
+        p = Pseudonymizer(key)
+        con = duckdb.connect()
+        con.execute(token_macro_sql(p))
+        values = ["acct1", "", "café", "😀 x", "a" * 200]
+        for kind in ("account", "username", "display_name", "device", "ip"):
+            got = [con.execute("SELECT tg_token(?, ?)", [kind, v]).fetchall()[0][0] for v in values]
+            assert got == [p.token(kind, v) for v in values]
+        assert con.execute("SELECT tg_token('account', NULL)").fetchall()[0][0] is None
+        con.close()
+    inner, outer = hmac_pads(b"k")
+    assert len(inner) == len(outer) == 64 and inner[0] == ord("k") ^ 0x36 and outer[1] == 0x5C
