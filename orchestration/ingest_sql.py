@@ -15,7 +15,9 @@ lanes to byte-identical bronze, quarantine and identity tables.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +41,7 @@ PLAIN_TIMESTAMP = (r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2
 _OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 PLAIN_IPV4 = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
 LINES_PER_BATCH = 32_768
+READ_THREADS = min(4, os.cpu_count() or 1)
 VECTORISED_MIN_LINES = 5_000
 PLAIN_NUMBER_CHARS = 15  # longer numbers go to Python: exact int/float comparison there
 
@@ -167,7 +170,9 @@ def checked_lines_sql(schema: RecordSchema, dt: date | None) -> str:
         WITH decoded AS (
             SELECT file_idx, line_no, rtrim(try(decode(raw)), chr(13) || chr(10)) AS txt FROM tg_lines
         ), parsed AS (
-            SELECT file_idx, line_no, txt, try(from_json(txt, {_q(struct_spec(schema))})) AS r FROM decoded
+            -- json_valid first: cheaper than try(); a top-level array or scalar reads as an empty struct
+            SELECT file_idx, line_no, txt, CASE WHEN json_valid(txt) AND starts_with(ltrim(txt), '{{')
+                   THEN from_json(txt, {_q(struct_spec(schema))}) END AS r FROM decoded
         ), checked AS (
             SELECT file_idx, line_no, r, {parsed_times}, {key_cols},
                    r IS NOT NULL AND NOT regexp_matches(txt, {_q(NOT_PLAIN_JSON + '|' + named_twice)})
@@ -351,8 +356,10 @@ def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: P
     result = PartitionResult(source, dt)
     validator = LineValidator(source, dt, p, result)
     files, raws, chunks = [], [], []
-    for file_idx, path in enumerate(partition_files(landing, source, dt)):
-        data, status = read_file_bytes(path)
+    paths = partition_files(landing, source, dt)
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:  # zlib and file reads release the GIL
+        contents = list(pool.map(read_file_bytes, paths))
+    for file_idx, (path, (data, status)) in enumerate(zip(paths, contents)):
         lines, raw = split_lines(data, status)
         files.append(FileCounts(str(path.relative_to(landing)), file_status=raw.status))
         raws.append((raw, len(lines)))  # end_of_file numbers a damaged tail after the last line
@@ -419,6 +426,8 @@ def _combine(source: str, fast_rows: pa.Table, result: PartitionResult) -> pa.Ta
     fast = pl.from_arrow(fast_rows)
     fast.columns = [n for n, _ in schema]
     fast = fast.cast(dict(schema))
+    if not result.rows:
+        return fast.to_arrow()  # bronze order carries no meaning; (source_file, line_no) is the row's address
     slow = pl.DataFrame(result.rows, schema=schema, orient="row")
     return pl.concat([fast, slow]).sort("source_file", "line_no").to_arrow()
 
