@@ -4,18 +4,21 @@ Semantics are those of CooRTweet 2.1.3, ``detect_groups(x, time_window,
 min_participation)`` followed by ``generate_coordinated_network(x,
 edge_weight = 0.5, subgraph = 0)``. The SQL lives in one place,
 ``dbt_project/macros/co_share.sql``, shared with the dbt pipeline; this module
-validates the CSV, renders the macros with plain jinja2 and runs them in an
-in-memory DuckDB.
+loads and validates the CSV with DuckDB (explicit types, bad lines reported
+with their line number), renders the macros with plain jinja2 and runs them in
+an in-memory DuckDB.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import math
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -41,21 +44,26 @@ def co_share_macro_path() -> Path:
 
 def load_macros() -> Any:
     """Render-ready module of the co-share macros (plain jinja2, no dbt)."""
+    return _compile_macros(co_share_macro_path().read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def _compile_macros(text: str) -> Any:
+    # compiling the template takes a few ms: once per process, unless the file changes
     import jinja2
 
-    path = co_share_macro_path()
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    return env.from_string(path.read_text(encoding="utf-8")).module
+    return env.from_string(text).module
 
 
 def render_pairs_sql(
-    relation: str, time_window: int | float, min_participation: int, row_order: str | None = None
+    macros: Any, relation: str, time_window: int | float, min_participation: int, row_order: str | None = None
 ) -> str:
-    return str(load_macros().co_share_pairs(relation, time_window, min_participation, row_order=row_order))
+    return str(macros.co_share_pairs(relation, time_window, min_participation, row_order=row_order))
 
 
-def render_network_sql(relation: str, edge_weight: float = EDGE_WEIGHT, subgraph: int = SUBGRAPH) -> str:
-    return str(load_macros().co_share_network(relation, edge_weight=edge_weight, subgraph=subgraph))
+def render_network_sql(macros: Any, relation: str, edge_weight: float = EDGE_WEIGHT, subgraph: int = SUBGRAPH) -> str:
+    return str(macros.co_share_network(relation, edge_weight=edge_weight, subgraph=subgraph))
 
 
 def _check_parameters(time_window: Any, min_participation: Any) -> None:
@@ -69,19 +77,16 @@ def _check_parameters(time_window: Any, min_participation: Any) -> None:
         raise CoordinationInputError(f"min participation must be >= 0, got {min_participation}")
 
 
-def _parse_timestamp(value: str) -> float | None:
-    try:
-        ts = float(value.strip())
-    except ValueError:
-        return None
-    return ts if math.isfinite(ts) else None
+# RE2 pattern of a string made only of what str.strip() removes (str.isspace()):
+# such an id is empty, as it was with the csv module (trim() with a set is far slower)
+BLANK_PATTERN = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]*"
 
 
-def read_shares(input_csv: str | Path) -> "Any":
-    """Validate the CSV and return a pyarrow table with a `row_nr` column (1-based data row)."""
-    import pyarrow as pa
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
-    path = Path(input_csv)
+
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise CoordinationInputError(f"{path}: input file not found")
     if not path.is_file():
@@ -89,69 +94,159 @@ def read_shares(input_csv: str | Path) -> "Any":
     if path.stat().st_size == 0:
         raise CoordinationInputError(f"{path}: input file is empty (expected a header with columns {', '.join(REQUIRED_COLUMNS)})")
 
-    columns: dict[str, list] = {name: [] for name in REQUIRED_COLUMNS}
+
+def _read_header(path: Path) -> list[str]:
+    """Column names of the CSV (first record only), checked for the required columns."""
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None or not any(cell.strip() for cell in header):
-                raise CoordinationInputError(f"{path}: input file is empty (no header line)")
-            names = [cell.strip() for cell in header]
-            missing = [name for name in REQUIRED_COLUMNS if name not in names]
-            if missing:
-                raise CoordinationInputError(
-                    f"{path}: missing required column(s) {', '.join(missing)} "
-                    f"(header has: {', '.join(names)})"
-                )
-            dupes = sorted({name for name in REQUIRED_COLUMNS if names.count(name) > 1})
-            if dupes:
-                raise CoordinationInputError(f"{path}: column(s) {', '.join(dupes)} appear more than once in the header")
-            index = {name: names.index(name) for name in REQUIRED_COLUMNS}
-            width = len(names)
-            for row in reader:
-                line = reader.line_num
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # blank line
-                if len(row) != width:
-                    raise CoordinationInputError(
-                        f"{path}: line {line}: expected {width} fields, found {len(row)}"
-                    )
-                for name in ID_COLUMNS:
-                    value = row[index[name]]
-                    if not value.strip():
-                        raise CoordinationInputError(f"{path}: line {line}: column {name} is empty")
-                    columns[name].append(value)
-                raw_ts = row[index["timestamp_share"]]
-                ts = _parse_timestamp(raw_ts)
-                if ts is None:
-                    raise CoordinationInputError(
-                        f"{path}: line {line}: column timestamp_share is not a number of seconds: {raw_ts!r}"
-                    )
-                columns["timestamp_share"].append(ts)
+            header = next(csv.reader(handle), None)
     except UnicodeDecodeError as exc:
         raise CoordinationInputError(f"{path}: not UTF-8 text ({exc})") from exc
     except csv.Error as exc:
         raise CoordinationInputError(f"{path}: malformed CSV: {exc}") from exc
+    if header is None or not any(cell.strip() for cell in header):
+        raise CoordinationInputError(f"{path}: input file is empty (no header line)")
+    names = [cell.strip() for cell in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        raise CoordinationInputError(
+            f"{path}: missing required column(s) {', '.join(missing)} (header has: {', '.join(names)})"
+        )
+    dupes = sorted({name for name in REQUIRED_COLUMNS if names.count(name) > 1})
+    if dupes:
+        raise CoordinationInputError(f"{path}: column(s) {', '.join(dupes)} appear more than once in the header")
+    return names
 
-    n = len(columns["timestamp_share"])
-    if n == 0:
-        raise CoordinationInputError(f"{path}: input file has a header but no data rows")
-    return pa.table(
-        {
-            "object_id": pa.array(columns["object_id"], pa.string()),
-            "account_id": pa.array(columns["account_id"], pa.string()),
-            "content_id": pa.array(columns["content_id"], pa.string()),
-            "timestamp_share": pa.array(columns["timestamp_share"], pa.float64()),
-            "row_nr": pa.array(range(1, n + 1), pa.int64()),
-        }
+
+def _read_csv_sql(path: Path, names: list[str], store_rejects: bool) -> str:
+    """DuckDB scan of the export: explicit dialect and types (no sniffing); with `store_rejects`,
+    bad lines are skipped and listed in reject_errors, else the first one fails the scan.
+
+    Columns are addressed by position (c0, c1, ...) so that extra columns may have any name;
+    an empty timestamp is kept as '' and so rejected by the DOUBLE cast, with its line number.
+    """
+    ts = names.index("timestamp_share")
+    types = ", ".join(f"'c{i}': '{'DOUBLE' if i == ts else 'VARCHAR'}'" for i in range(len(names)))
+    picked = ", ".join(f"c{names.index(name)} as {name}" for name in REQUIRED_COLUMNS)
+    return (
+        f"select {picked} from read_csv({_sql_string(str(path))}, header = true, auto_detect = false, "
+        f"delim = ',', quote = '\"', escape = '\"', columns = {{{types}}}, force_not_null = ['c{ts}'], "
+        f"store_rejects = {str(store_rejects).lower()})"
     )
 
 
-def _copy_parquet(con: Any, query: str, target: Path) -> None:
+def _load_csv(con: Any, path: Path, names: list[str]) -> bool:
+    """Load the export into table `shares`; True when some lines were rejected (see reject_errors)."""
+    import duckdb
+
+    try:
+        con.execute("create table shares as " + _read_csv_sql(path, names, store_rejects=False))
+        return False
+    except duckdb.Error:
+        pass  # a line DuckDB cannot load: read again, keeping the bad lines (slower, error path only)
+    try:
+        con.execute("create table shares as " + _read_csv_sql(path, names, store_rejects=True))
+    except duckdb.Error as exc:
+        raise CoordinationInputError(f"{path}: malformed CSV: {exc}") from exc
+    return True
+
+
+def _fields(csv_line: str) -> list[str]:
+    return next(csv.reader([csv_line.strip("\r\n")]), [])
+
+
+def _first_reject(con: Any, width: int) -> tuple[int, str] | None:
+    """(line, problem) of the first line DuckDB could not load: wrong number of fields,
+    non-numeric timestamp, bad encoding, bad quoting."""
+    row = con.execute(
+        "select line, error_type, column_idx, csv_line, error_message from reject_errors "
+        "where not regexp_full_match(csv_line, $blank) "  # whitespace-only lines are skipped, like blank lines
+        "order by line, error_type not like '% COLUMNS', column_idx limit 1",  # field count first
+        {"blank": BLANK_PATTERN},
+    ).fetchone()
+    if row is None:
+        return None
+    line, error_type, column_idx, csv_line, message = row
+    if error_type == "CAST":
+        raw = _fields(csv_line)[column_idx - 1]
+        return line, f"column timestamp_share is not a number of seconds: {raw!r}"
+    if error_type in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+        return line, f"expected {width} fields, found {len(_fields(csv_line))}"
+    if error_type == "INVALID ENCODING":
+        return line, "not UTF-8 text"
+    return line, f"malformed CSV: {message}"
+
+
+def _record(path: Path, index: int) -> tuple[int, list[str]]:
+    """Line number and fields of data record `index` (0-based; blank lines are not records).
+
+    Only called on the error path, so a plain csv module scan is fine.
+    """
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        records = (row for row in reader if row and (len(row) > 1 or row[0].strip()))
+        for i, row in enumerate(records):
+            if i == index:
+                return reader.line_num, row
+    raise CoordinationInputError(f"{path}: data row {index + 1}: an id is empty or the timestamp is not finite")
+
+
+def _first_bad_value(con: Any, path: Path, names: list[str]) -> tuple[int, str] | None:
+    """(line, problem) of the first loaded row with an empty id or an infinite or NaN timestamp.
+
+    Its line is found by counting records: exact unless a line before it was rejected
+    (rejected lines are not loaded), and then that rejected line comes first and is reported.
+    """
+    # a blank id starts below '!' or at U+0085 or above: the cheap comparison spares the
+    # regexp on ordinary ids, and the column statistics often rule it out altogether
+    empty = " or ".join(
+        f"({name} is null or (({name} < '!' or {name} >= chr(133)) and regexp_full_match({name}, $blank)))"
+        for name in ID_COLUMNS
+    )
+    (rowid,) = con.execute(
+        f"select min(rowid) from shares where {empty} or not isfinite(timestamp_share)", {"blank": BLANK_PATTERN}
+    ).fetchone()
+    if rowid is None:
+        return None
+    line, fields = _record(path, rowid)
+    for name in ID_COLUMNS:
+        if not fields[names.index(name)].strip():
+            return line, f"column {name} is empty"
+    return line, f"column timestamp_share is not a number of seconds: {fields[names.index('timestamp_share')]!r}"
+
+
+def load_shares(con: Any, input_csv: str | Path) -> int:
+    """Validate the CSV into table `shares` (rowid = data row order); returns its row count.
+
+    The first bad line of the file is reported, with its line number, as the csv module counts them.
+    """
+    path = Path(input_csv)
+    _check_file(path)
+    names = _read_header(path)
+    rejected = _load_csv(con, path, names)
+    first_reject = _first_reject(con, len(names)) if rejected else None
+    problems = [p for p in (first_reject, _first_bad_value(con, path, names)) if p]
+    if problems:
+        line, problem = min(problems, key=lambda p: p[0])  # on a tie, the rejected line
+        raise CoordinationInputError(f"{path}: line {line}: {problem}")
+    (n,) = con.execute("select count(*) from shares").fetchone()
+    if n == 0:
+        raise CoordinationInputError(f"{path}: input file has a header but no data rows")
+    return n
+
+
+# Ids are mostly distinct: dictionary encoding them costs more time than it saves
+# space (files are 10-30% larger without it).
+PARQUET_OPTIONS = "FORMAT parquet, DICTIONARY_SIZE_LIMIT 1"
+
+
+def _copy_parquet(con: Any, query: str, target: Path) -> int:
+    """Write `query` to `target` atomically; returns the number of rows written."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    quoted = str(tmp).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{quoted}' (FORMAT parquet)")
+    (n,) = con.execute(f"COPY ({query}) TO {_sql_string(str(tmp))} ({PARQUET_OPTIONS})").fetchone()
     os.replace(tmp, target)
+    return n
 
 
 def run_coordination(
@@ -162,43 +257,42 @@ def run_coordination(
 
     started = time.perf_counter()
     _check_parameters(time_window, min_participation)
-    shares = read_shares(input_csv)
-
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CoordinationInputError(f"{out}: cannot create the output folder ({exc})") from exc
-
-    con = duckdb.connect(":memory:")
-    try:
-        con.register("shares_arrow", shares)
-        con.execute("CREATE TABLE shares AS SELECT * FROM shares_arrow")
-        con.unregister("shares_arrow")
-        con.execute(
-            "CREATE TABLE pairs AS "
-            + render_pairs_sql("shares", time_window, min_participation, row_order="row_nr")
-        )
-        con.execute("CREATE TABLE edges AS " + render_network_sql("pairs"))
-
-        _copy_parquet(
-            con,
-            f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs "
-            "ORDER BY object_id, account_id, account_id_y, content_id, content_id_y",
-            out / "pairs.parquet",
-        )
-        _copy_parquet(
-            con,
-            f"SELECT {', '.join(EDGE_COLUMNS + EDGE_EXTRA_COLUMNS)} FROM edges ORDER BY account_id, account_id_y",
-            out / "edges.parquet",
-        )
-        n_pairs = con.execute("SELECT count(*) FROM pairs").fetchone()[0]
-        n_edges = con.execute("SELECT count(*) FROM edges").fetchone()[0]
-        n_accounts = con.execute(
-            "SELECT count(*) FROM (SELECT account_id FROM edges UNION SELECT account_id_y FROM edges)"
-        ).fetchone()[0]
-    finally:
-        con.close()
+    # importing jinja2 and compiling the macros take as long as all the SQL on small
+    # inputs: done in a thread while DuckDB, which releases the GIL, loads the CSV
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        compiling = pool.submit(load_macros)
+        con = duckdb.connect(":memory:")
+        try:
+            load_shares(con, input_csv)
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CoordinationInputError(f"{out}: cannot create the output folder ({exc})") from exc
+            macros = compiling.result()
+            # rowid is the order of the data rows: CooRTweet's tie-break
+            con.execute(
+                "CREATE TABLE pairs AS "
+                + render_pairs_sql(macros, "shares", time_window, min_participation, row_order="rowid")
+            )
+            n_pairs = _copy_parquet(
+                con,
+                f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs "
+                "ORDER BY object_id, account_id, account_id_y, content_id, content_id_y",
+                out / "pairs.parquet",
+            )
+            n_edges = _copy_parquet(
+                con,
+                f"SELECT {', '.join(EDGE_COLUMNS + EDGE_EXTRA_COLUMNS)} FROM ({render_network_sql(macros, 'pairs')}) "
+                "ORDER BY account_id, account_id_y",
+                out / "edges.parquet",
+            )
+            # every pair is an edge: the network's accounts are those of the pairs
+            (n_accounts,) = con.execute(
+                "SELECT count(*) FROM (SELECT account_id FROM pairs UNION SELECT account_id_y FROM pairs)"
+            ).fetchone()
+        finally:
+            con.close()
 
     return {
         "pairs": int(n_pairs),

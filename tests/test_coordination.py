@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import re
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -311,7 +312,7 @@ def test_account_below_min_participation_is_dropped():
     assert pairs3 == []
 
 
-def test_ties_follow_coortweet_row_order():
+def test_ties_follow_coortweet_row_order(tmp_path):
     # data.table groups the pre-filtered rows by account (first appearance), so
     # Q's rows come before P's: for equal timestamps Q is the "older" share.
     rows = [("o1", "Q", "q1", 100), ("o2", "P", "p1", 50), ("o2", "Q", "q2", 50), ("o1", "P", "p2", 100)]
@@ -319,6 +320,10 @@ def test_ties_follow_coortweet_row_order():
     assert pairs == [("o1", "Q", "P", "q1", "p2", 0.0), ("o2", "Q", "P", "q2", "p1", 0.0)]
     assert edges[("P", "Q")]["weight"] == 2
     assert edges[("P", "Q")]["avg_time_delta"] == 0
+    # the command orients ties by the order of the CSV's data rows too
+    run_coordination(write_csv(tmp_path / "ties.csv", rows), 0, 2, tmp_path / "out")
+    got = read_parquet(tmp_path / "out" / "pairs.parquet")
+    assert [(p["object_id"], p["account_id"], p["content_id"]) for p in got] == [("o1", "Q", "q1"), ("o2", "Q", "q2")]
 
 
 def test_duplicate_content_ids_follow_content_semantics():
@@ -430,7 +435,7 @@ def test_viral_object_20k_shares_is_fast_and_bounded(tmp_path):
 def candidate_comparisons(rows, time_window):
     """Rows produced by the macro's candidate join (cs_candidates), measured in DuckDB."""
     sql = str(coordination.load_macros().co_share_pairs("shares", time_window, 2, row_order="row_nr"))
-    head, sep, _ = sql.partition("-- orient as calc_group_combinations does")
+    head, sep, _ = sql.partition("-- time window (inclusive) and the rest of do_remove_loops")
     assert sep, "macro layout changed: candidate CTE marker not found"
     probe = head.rstrip().rstrip(",") + "\nselect count(*) from cs_candidates"
     con = duckdb.connect()
@@ -487,6 +492,61 @@ def test_non_numeric_timestamp_names_column_and_line(tmp_path):
     path = write_csv(tmp_path / "x.csv", [("o", "a", "c1", "1623881091"), ("o", "b", "c2", "2021-06-16")])
     with pytest.raises(CoordinationInputError, match=r"line 3: column timestamp_share"):
         run_coordination(path, 60, 2, tmp_path / "out")
+
+
+HEADER_LINE = ",".join(HEADER) + "\n"
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        # blank and whitespace-only lines are skipped but still counted
+        ("o,a,c,1\n\n   \no, ,d,2\n", "line 5: column account_id is empty"),
+        ("o,a,c,1\n\no,b,d,soon\n", "line 4: column timestamp_share is not a number of seconds: 'soon'"),
+        ("o,a,c,1\no,b,d,inf\n", "line 3: column timestamp_share is not a number of seconds: 'inf'"),
+        ("o,a,c,1\no,b,d,NaN\n", "line 3: column timestamp_share is not a number of seconds: 'NaN'"),
+        ('o,a,c,1\no,b,d,""\n', "line 3: column timestamp_share is not a number of seconds: ''"),
+        ("o,\u3000,c,1\n", "line 2: column account_id is empty"),
+        # the first bad line is reported, whatever its problem
+        ("o,,c,1\no,a,c,soon\n", "line 2: column account_id is empty"),
+        ("o,a,c,soon\no,,c,1\n", "line 2: column timestamp_share"),
+        ("o,a,c,1\no,a,c,soon,x\n", "line 3: expected 4 fields, found 5"),
+        ('o,"a,c,1\no,b,d,2\n', "line 2: malformed CSV"),
+    ],
+)
+def test_bad_lines_are_reported_with_their_line(tmp_path, body, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER_LINE + body, encoding="utf-8")
+    with pytest.raises(CoordinationInputError, match=re.escape(message)):
+        run_coordination(path, 60, 1, tmp_path / "out")
+
+
+def test_blank_lines_bom_crlf_quotes_and_unicode_ids_are_read(tmp_path):
+    path = tmp_path / "ok.csv"
+    text = "\ufeff" + HEADER_LINE + '"o,1",Жанна,c1,100\n\n  \n"o,1",B,c2, 110 \no2,Жанна,c3,1e3\no2,B,c4,1010.5\n'
+    path.write_text(text.replace("\n", "\r\n"), encoding="utf-8", newline="")
+    counts = run_coordination(path, 60, 1, tmp_path / "out")
+    assert (counts["pairs"], counts["edges"], counts["accounts"]) == (2, 1, 2)
+    pairs = sorted((p["object_id"], p["account_id"], p["time_delta"]) for p in read_parquet(tmp_path / "out" / "pairs.parquet"))
+    assert pairs == [("o,1", "Жанна", 10.0), ("o2", "Жанна", 10.5)]
+
+
+def test_invalid_utf8_after_the_header_is_reported(tmp_path):
+    path = tmp_path / "latin1.csv"
+    rows = "".join(f"o{i},a{i},c{i},{i}\n" for i in range(2_000))  # past the header's read buffer
+    path.write_bytes((HEADER_LINE + rows).encode() + b"o,caf\xe9,c,1\n")
+    with pytest.raises(CoordinationInputError, match="line 2002: not UTF-8"):
+        run_coordination(path, 60, 1, tmp_path / "out")
+
+
+def test_blank_pattern_is_what_str_strip_removes():
+    chars = [chr(c) for c in range(0x3100)]  # no whitespace above U+3000
+    con = duckdb.connect()
+    (matches,) = con.execute(
+        "select list(regexp_full_match(c, $p)) from (select unnest($chars) as c)",
+        {"p": coordination.BLANK_PATTERN, "chars": chars},
+    ).fetchone()
+    assert [ch for ch, blank in zip(chars, matches) if blank] == [ch for ch in chars if ch.isspace()]
 
 
 def test_missing_file_and_bad_parameters(tmp_path):

@@ -9,8 +9,8 @@
 
   Input relation columns: object_id, account_id, content_id, timestamp_share
   (epoch seconds, numeric). Optional: a numeric column giving the input row
-  order (`row_order`), used only to orient pairs whose two shares have the same
-  timestamp exactly as CooRTweet does.
+  order (`row_order`, unique per row), used only to orient pairs whose two
+  shares have the same timestamp exactly as CooRTweet does.
 
   CooRTweet rules reproduced (R/detect_groups.R, R/calc_group_combinations.R,
   R/generate_coordinated_network.R):
@@ -33,15 +33,23 @@
 
   Scalability: instead of comparing every pair of shares of an object
   (quadratic for viral objects), shares are put in time buckets of width
-  time_window and only bucket b is joined with buckets b and b + 1, which is
-  enough because |dt| <= W implies |bucket difference| <= 1. The work is
-  bounded by the number of share pairs less than two windows apart.
+  time_window and every share is probed against its own bucket and the next
+  one (a single hash join on object_id and bucket), which is enough because
+  |dt| <= W implies |bucket difference| <= 1. The work is bounded by the
+  number of share pairs less than two windows apart.
+
+  Orientation is decided in the join itself: the left share is the older one
+  (ties: the earlier in CooRTweet's row order), so each unordered pair is
+  found once, already in CooRTweet's output orientation, without numbering
+  the rows.
 -#}
 
 {% macro co_share_pairs(shares_relation, time_window, min_participation, row_order=none, remove_loops=true) -%}
 {%- set bucket_width = time_window if time_window > 0 else 1 -%}
 with
-cs_input as (
+-- a plain projection when the row order is given: inlined into its two
+-- consumers rather than materialised (which costs more than the casts)
+cs_input as {% if row_order %}not materialized {% endif %}(
     select
         cast(object_id as varchar) as object_id,
         cast(account_id as varchar) as account_id,
@@ -58,8 +66,8 @@ cs_input as (
 ),
 
 -- CooRTweet pre-filter: accounts with at least min_participation shares.
--- data.table regroups the rows by account (order of first appearance), which
--- fixes the row order used by calc_group_combinations (id < id).
+-- data.table regroups the rows by account (order of first appearance): the
+-- row order used by calc_group_combinations is (first_row, cs_row).
 cs_accounts as (
     select account_id, count(*) as n_shares, min(cs_row) as first_row
     from cs_input
@@ -72,7 +80,8 @@ cs_active as (
         i.account_id,
         i.content_id,
         i.timestamp_share,
-        row_number() over (order by a.first_row, i.cs_row) as cs_idx,
+        a.first_row,
+        i.cs_row,
         cast(floor(i.timestamp_share / {{ bucket_width }}) as bigint) as cs_bucket
     from cs_input as i
     inner join cs_accounts as a
@@ -80,59 +89,59 @@ cs_active as (
     where a.n_shares >= {{ min_participation }}
 ),
 
--- candidate comparisons: same object, same or adjacent time bucket
-cs_candidates as (
-    select
-        l.object_id,
-        l.cs_idx as l_idx, l.account_id as l_account, l.content_id as l_content, l.timestamp_share as l_ts,
-        r.cs_idx as r_idx, r.account_id as r_account, r.content_id as r_content, r.timestamp_share as r_ts
-    from cs_active as l
-    inner join cs_active as r
-        on l.object_id = r.object_id
-        and l.cs_bucket = r.cs_bucket
-        and l.cs_idx < r.cs_idx
-    union all
-    select
-        l.object_id,
-        l.cs_idx, l.account_id, l.content_id, l.timestamp_share,
-        r.cs_idx, r.account_id, r.content_id, r.timestamp_share
-    from cs_active as l
-    inner join cs_active as r
-        on l.object_id = r.object_id
-        and r.cs_bucket = l.cs_bucket + 1
-),
-
--- orient as calc_group_combinations does: x = row with the smaller id,
--- time_delta = timestamp_share(x) - timestamp_share(y); keep |dt| <= window
-cs_within as (
-    select
-        object_id,
-        case when l_idx < r_idx then l_account else r_account end as x_account,
-        case when l_idx < r_idx then r_account else l_account end as y_account,
-        case when l_idx < r_idx then l_content else r_content end as x_content,
-        case when l_idx < r_idx then r_content else l_content end as y_content,
-        case when l_idx < r_idx then l_ts - r_ts else r_ts - l_ts end as time_delta_raw
-    from cs_candidates
-    where abs(l_ts - r_ts) <= {{ time_window }}
-),
-
--- do_remove_loops
-cs_no_loops as (
+-- shares that can be paired: with do_remove_loops, not a share of the object
+-- itself (filtered here, on each side, rather than on the pairs: much cheaper)
+cs_pairable as (
     select *
-    from cs_within
+    from cs_active
     {%- if remove_loops %}
-    where object_id <> x_content
-        and object_id <> y_content
-        and x_content <> y_content
-        and x_account <> y_account
+    where object_id <> content_id
     {%- endif %}
 ),
 
--- filter_min_participation
+-- every share probes its own bucket and the next one
+cs_probes as (
+    select p.*, p.cs_bucket + s.step as cs_probe_bucket
+    from cs_pairable as p
+    cross join (values (0), (1)) as s(step)
+),
+
+-- candidate comparisons: same object, same or adjacent time bucket, l the
+-- older share (ties: the earlier row, as calc_group_combinations' id < id)
+cs_candidates as (
+    select
+        l.object_id,
+        l.account_id,
+        r.account_id as account_id_y,
+        l.content_id,
+        r.content_id as content_id_y,
+        r.timestamp_share - l.timestamp_share as time_delta
+    from cs_probes as l
+    inner join cs_pairable as r
+        on l.object_id = r.object_id
+        and l.cs_probe_bucket = r.cs_bucket
+        and (l.timestamp_share, l.first_row, l.cs_row) < (r.timestamp_share, r.first_row, r.cs_row)
+),
+
+-- time window (inclusive) and the rest of do_remove_loops
+cs_pairs as (
+    select *
+    from cs_candidates
+    where time_delta <= {{ time_window }}
+    {%- if remove_loops %}
+        and content_id <> content_id_y
+        and account_id <> account_id_y
+    {%- endif %}
+)
+
+{%- if min_participation > 1 %},
+
+-- filter_min_participation (a no-op below 2: every content of the result
+-- belongs to an account with at least one row in the result)
 cs_result_contents as (
-    select x_content as content_id from cs_no_loops
+    select content_id from cs_pairs
     union
-    select y_content from cs_no_loops
+    select content_id_y from cs_pairs
 ),
 
 cs_rows_in_result as (
@@ -152,26 +161,16 @@ cs_participating_contents as (
     select distinct content_id
     from cs_rows_in_result
     where account_id in (select account_id from cs_participating_accounts)
-),
-
-cs_filtered as (
-    select *
-    from cs_no_loops
-    {%- if min_participation >= 1 %}
-    where x_content in (select content_id from cs_participating_contents)
-        or y_content in (select content_id from cs_participating_contents)
-    {%- endif %}
 )
+{%- endif %}
 
 -- content_id / account_id = older share, time_delta = absolute difference
-select
-    object_id,
-    case when time_delta_raw > 0 then y_account else x_account end as account_id,
-    case when time_delta_raw > 0 then x_account else y_account end as account_id_y,
-    case when time_delta_raw > 0 then y_content else x_content end as content_id,
-    case when time_delta_raw > 0 then x_content else y_content end as content_id_y,
-    abs(time_delta_raw) as time_delta
-from cs_filtered
+select *
+from cs_pairs
+{%- if min_participation > 1 %}
+where content_id in (select content_id from cs_participating_contents)
+    or content_id_y in (select content_id from cs_participating_contents)
+{%- endif %}
 {%- endmacro %}
 
 
@@ -190,16 +189,49 @@ cs_undirected as (
     from {{ pairs_relation }}
 ),
 
-cs_edges as (
+cs_grouped as (
     select
         account_id,
         account_id_y,
         count(*) as weight,
         avg(time_delta) as avg_time_delta,
-        count(distinct content_id) as n_content_id,
-        count(distinct content_id_y) as n_content_id_y
+        min(content_id) = max(content_id) as one_content,
+        min(content_id_y) = max(content_id_y) as one_content_y
     from cs_undirected
     group by account_id, account_id_y
+),
+
+-- count(distinct) is the costliest step: only run it for the edges that have
+-- more than one content on a side (most edges have a single pair)
+cs_distinct as (
+    select
+        u.account_id,
+        u.account_id_y,
+        count(distinct u.content_id) as n_content_id,
+        count(distinct u.content_id_y) as n_content_id_y
+    from cs_undirected as u
+    semi join (
+        select account_id, account_id_y
+        from cs_grouped
+        where not (one_content and one_content_y)
+    ) as m
+        on u.account_id = m.account_id
+        and u.account_id_y = m.account_id_y
+    group by u.account_id, u.account_id_y
+),
+
+cs_edges as (
+    select
+        g.account_id,
+        g.account_id_y,
+        g.weight,
+        g.avg_time_delta,
+        coalesce(d.n_content_id, 1) as n_content_id,
+        coalesce(d.n_content_id_y, 1) as n_content_id_y
+    from cs_grouped as g
+    left join cs_distinct as d
+        on g.account_id = d.account_id
+        and g.account_id_y = d.account_id_y
 ),
 
 cs_threshold as (
