@@ -6,12 +6,21 @@ Principles (not tuned to any generator):
   several occasions. One shared viral video, one shared household router or
   one trending hashtag is not coordination.
 - A network is flagged only when signals from at least two independent
-  families agree (timing, content, infrastructure, identity, external labels).
-  Fan clubs (timing only) and households (infrastructure only) stay unflagged.
+  families agree (timing, content, social, infrastructure, identity, external
+  labels). Fan clubs (timing only) and households (infrastructure only) stay
+  unflagged.
+- What organic communities do among themselves too (share the same videos,
+  use the same words and tags, follow one another: timing, content, social)
+  flags only with a reflex inside the group (members sharing within seconds of
+  one another) or a civic agenda, or with evidence of another kind.
+- Whole-window evidence (marts.evidence_edges) catches jittered operations:
+  follow rings (follow ties closing triangles among accounts with few ties) and
+  repeated co-promotion of the same rare tags, sounds and link domains.
 """
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 
 import duckdb
@@ -26,8 +35,12 @@ COORDINATION_EDGE_FAMILY = {
     "shared_ip_prefix": "infrastructure",
     "shared_avatar": "identity",
     "creation_burst": "identity",
+    # marts.evidence_edges: whole-window evidence outside the published actor_edges contract
+    "follow_ring": "social",
+    "co_promotion": "content",
 }
 CO_ACTION_TYPES = ("co_share", "co_text", "co_hashtag", "co_sound")
+EDGE_TABLES = ("marts.actor_edges", "marts.evidence_edges")
 
 # signal -> (family, base strength). Strength is scaled by how much of the network shows it.
 SIGNALS = {
@@ -43,7 +56,15 @@ SIGNALS = {
     "shared_avatars": ("identity", 0.45),
     "young_accounts": ("identity", 0.25),
     "known_bad_actors": ("labels", 0.6),
+    "follow_ring": ("social", 0.35),
+    "repeated_co_promotion": ("content", 0.4),
+    "dormant_activation": ("identity", 0.45),
 }
+# What organic communities (fans, friends, families) do among themselves too: watch and share
+# the same videos, use the same words and tags, follow one another.
+ORGANIC_FAMILIES = frozenset({"timing", "content", "social"})
+# Signals too common among organic accounts to lift a group out of the organic families alone.
+WEAK_SIGNALS = frozenset({"young_accounts", "dormant_activation"})
 CIVIC_TERMS = ("election", "vote", "voting", "ballot", "candidate", "campaign", "poll", "parliament",
                "president", "senate", "democracy", "fraud", "rigged", "wahl", "elecciones")
 
@@ -54,26 +75,45 @@ class DetectionParams:
     # One edge type alone must repeat this often to link a pair. Near-duplicate long
     # text is rare between unrelated accounts; sharing one video or sound within a
     # minute is what millions of fans do, so it must repeat.
-    min_single_type_evidence: tuple = (("co_text", 1), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3))
+    min_single_type_evidence: tuple = (("co_text", 1), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3),
+                                       ("follow_ring", 2), ("co_promotion", 2))
+    # An edge of these types counts towards a network's signal only with this much evidence:
+    # one post sharing a rare tag is a coincidence, the same tags pushed again are not.
+    min_signal_evidence: tuple = (("co_promotion", 2),)
     max_household_size: int = 8  # co-located groups this small are explained by the home they share
     max_component_as_network: int = 50  # components up to this size are networks as a whole
-    min_member_links: int = 2
-    min_sync_ratio_alone: float = 0.5  # timing + content alone must come with mostly synchronized shares ...
+    min_member_links: int = 2  # a member co-acts with at least this many others of its network (k-core) ...
+    member_link_share: float = 0.2  # ... and with at least this share of what its typical member co-acts with
+    min_sync_ratio_alone: float = 0.5  # timing + content alone must come with mostly synchronized shares (among members) ...
     min_civic_share_alone: float = 0.3  # ... or with a civic (election) agenda in the content
-    prune_from_size: int = 10  # small groups are sparse by nature; prune single ties only in larger ones  # a member co-acts with at least this many others of its network (k-core)
+    prune_from_size: int = 10  # small groups are sparse by nature; prune weak ties only in larger ones
     small_network_size: int = 6  # below this, chance overlaps are likely: one more family of evidence is needed
     min_density: float = 0.05  # operations act as a group; a long sparse chain of pairs is not one
     farm_min_degree: float = 5.0  # accounts per shared device/prefix, on average, before it looks like a farm
     signal_coverage: float = 0.3  # share of members that must show an edge-type signal
     text_coverage: float = 0.3
     young_account_days: float = 30.0
+    min_labelled_members: int = 2
+    activation_share: float = 0.5  # share of members (established accounts) first active on one later day ...
+    min_activated_members: int = 3  # ... and at least this many ...
+    min_dormant_days: int = 3  # ... after at least this many silent days of the window
+    sync_window_seconds: int = 60  # co_action_window_seconds of the dbt project
     flag_threshold: float = 0.55
     min_families: int = 2
     single_family_cap: float = 0.45  # one family of evidence alone never reaches the flag threshold
 
 
-def coordination_pairs_sql(params: DetectionParams) -> str:
-    """Undirected pairs with enough evidence, one row per pair, from marts.actor_edges."""
+def edges_relation(con: duckdb.DuckDBPyConnection) -> str:
+    """The typed edges detection reads: marts.actor_edges plus marts.evidence_edges when it exists."""
+    present = {f"{s}.{t}" for s, t in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL SELECT schema_name, view_name FROM duckdb_views()").fetchall()}
+    tables = [t for t in EDGE_TABLES if t in present] or [EDGE_TABLES[0]]
+    cols = "src_actor_key, dst_actor_key, edge_type, weight, evidence_count"
+    return "(" + " UNION ALL ".join(f"SELECT {cols} FROM {t}" for t in tables) + ")"
+
+
+def coordination_pairs_sql(params: DetectionParams, relation: str = EDGE_TABLES[0]) -> str:
+    """Undirected pairs with enough evidence, one row per pair, from `relation` (edges_relation)."""
     types = ", ".join(f"'{t}'" for t in COORDINATION_EDGE_FAMILY)
     coaction = ", ".join(f"'{t}'" for t in CO_ACTION_TYPES)
     single = " OR ".join(f"sum(CASE WHEN edge_type = '{t}' THEN evidence_count ELSE 0 END) >= {int(n)}"
@@ -84,7 +124,7 @@ def coordination_pairs_sql(params: DetectionParams) -> str:
                count(DISTINCT edge_type) AS n_types,
                sum(CASE WHEN edge_type IN ({coaction}) THEN evidence_count ELSE 0 END) AS coaction_evidence,
                list(DISTINCT edge_type ORDER BY edge_type) AS edge_types
-        FROM marts.actor_edges
+        FROM {relation}
         WHERE edge_type IN ({types}) AND src_actor_key <> dst_actor_key
         GROUP BY 1, 2
         HAVING count(DISTINCT edge_type) >= 2 OR {single}
@@ -113,6 +153,10 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
         add("hashtag_flooding", cov["co_hashtag"])
     if cov.get("co_sound", 0) >= params.signal_coverage:
         add("sound_flooding", cov["co_sound"])
+    if cov.get("co_promotion", 0) >= params.signal_coverage:
+        add("repeated_co_promotion", cov["co_promotion"])
+    if cov.get("follow_ring", 0) >= params.signal_coverage:
+        add("follow_ring", cov["follow_ring"])
     # Devices and networks shared within families are normal; a farm puts many accounts on each.
     if cov.get("shared_device", 0) >= params.signal_coverage and features.get("mean_device_degree", params.farm_min_degree) >= params.farm_min_degree:
         add("shared_devices", cov["shared_device"])
@@ -124,12 +168,20 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
         add("creation_burst", cov["creation_burst"])
     if cov.get("shared_avatar", 0) >= params.signal_coverage:
         add("shared_avatars", cov["shared_avatar"])
+    # Established accounts silent in the window until one and the same later day, most of the
+    # group: sleeper accounts woken together for a campaign (new accounts are creation signals).
+    n = features.get("n_actors") or 0
+    woke = features.get("max_same_day_activations") or 0
+    if n and woke >= max(params.min_activated_members, math.ceil(params.activation_share * n)):
+        add("dormant_activation", woke / n)
     age = features.get("median_account_age_days")
     if age is not None and age <= params.young_account_days:
         add("young_accounts", 1.0)
     if (features.get("indicator_hit_share") or 0) >= 0.2:
         add("url_pushing", features["indicator_hit_share"])
-    if (features.get("enforced_share") or 0) >= 0.1:
+    # One enforced account in a crowd may be a mistaken or unrelated action; two or more
+    # independently labelled accounts in one group label the group.
+    if (features.get("enforced_share") or 0) >= 0.1 and (features.get("n_enforced") or 0) >= params.min_labelled_members:
         add("known_bad_actors", min(1.0, 2 * features["enforced_share"]))
 
     # A small group behind the same residential devices is a household: its shared
@@ -149,10 +201,11 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
     strong_identity = {"creation_burst", "shared_avatars"} & set(present)
     sparse = (features.get("density") is not None and features["density"] < params.min_density)
     needed = params.min_families + (1 if (features.get("n_actors") or params.small_network_size) < params.small_network_size else 0)
-    # Same videos and similar words alone, with neither a fast reflex nor a civic agenda,
-    # is what friends and fans do.
-    weak_timing = (set(families) == {"content", "timing"}
-                   and (features.get("sync_share_ratio") or 0) < params.min_sync_ratio_alone
+    # Same videos, similar words and tags, following one another alone, with neither a fast
+    # reflex nor a civic agenda, is what friends and fans do (young accounts too: friends join
+    # a platform together).
+    weak_timing = ({SIGNALS[s][0] for s in present if s not in WEAK_SIGNALS} <= ORGANIC_FAMILIES
+                   and (features.get("member_sync_ratio") or 0) < params.min_sync_ratio_alone
                    and (features.get("civic_content_share") or 0) < params.min_civic_share_alone)
     if len(families) < needed or sparse or weak_timing or (household and not (strong_identity or "labels" in families)):
         risk = min(risk, params.single_family_cap)
@@ -202,6 +255,25 @@ def core_members(members: list[str], pairs: list[tuple[str, str]], k: int) -> li
     return sorted(alive)
 
 
+def member_link_threshold(members: list[str], pairs: list[tuple[str, str]], min_links: int, share: float) -> int:
+    """k for core_members: at least `min_links`, and `share` of the group's median number of ties.
+
+    In a group whose members each co-act with dozens of the others, an account tied to two of
+    them (two people who once pasted the same meme as two members) hangs on; it is no member.
+    """
+    degree = {m: 0 for m in members}
+    for u, v in pairs:
+        if u in degree and v in degree:
+            degree[u] += 1
+            degree[v] += 1
+    values = sorted(degree.values())
+    if not values:
+        return min_links
+    n = len(values)
+    median = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+    return max(min_links, math.ceil(share * median))
+
+
 def assign_role(seeded_by_others: int, shares_of_others: int, infra_degree: int, betweenness: float, n: int) -> str:
     """seeder > infrastructure_hub > bridge > amplifier, from the member's position in its network."""
     if seeded_by_others >= 2 and seeded_by_others >= shares_of_others:
@@ -214,7 +286,8 @@ def assign_role(seeded_by_others: int, shares_of_others: int, infra_degree: int,
 
 
 def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs: pl.DataFrame,
-                    window_start, window_end, params: DetectionParams = DetectionParams()) -> DetectionResult:
+                    window_start, window_end, params: DetectionParams = DetectionParams(),
+                    relation: str | None = None) -> DetectionResult:
     """Group the coordination graph's communities into networks and score them.
 
     `metrics`: one row per vertex of the coordination graph (graph_jobs.metrics output);
@@ -239,7 +312,9 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     rows = []
     for comp, comm, members in groups.iter_rows():
         if len(members) >= params.prune_from_size:
-            members = core_members(members, within.get((comp, comm), []), params.min_member_links)
+            group_pairs = within.get((comp, comm), [])
+            k = member_link_threshold(members, group_pairs, params.min_member_links, params.member_link_share)
+            members = core_members(members, group_pairs, k)
         if len(members) < params.min_network_size:
             continue
         nid = network_id_for(members)
@@ -252,18 +327,24 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
 
     sizes = dict(membership.group_by("network_id").len().iter_rows())
     # One pass over the edges: every edge inside a network, as stored (direction kept).
-    within_edges = con.sql("""
-        SELECT a.network_id, e.edge_type, e.src_actor_key AS src, e.dst_actor_key AS dst
-        FROM marts.actor_edges e
+    relation = relation or edges_relation(con)
+    within_edges = con.sql(f"""
+        SELECT a.network_id, e.edge_type, e.src_actor_key AS src, e.dst_actor_key AS dst, e.evidence_count
+        FROM {relation} e
         JOIN tg_membership a ON a.actor_key = e.src_actor_key
         JOIN tg_membership b ON b.actor_key = e.dst_actor_key AND b.network_id = a.network_id
         WHERE e.src_actor_key <> e.dst_actor_key
     """).pl()
     endpoints = pl.concat([within_edges.select("network_id", "edge_type", pl.col("src").alias("k")),
                            within_edges.select("network_id", "edge_type", pl.col("dst").alias("k"))])
+    min_evidence = dict(params.min_signal_evidence)
+    signal_edges = within_edges.filter(
+        pl.col("evidence_count") >= pl.col("edge_type").replace_strict(min_evidence, default=1, return_dtype=pl.Int64))
+    signal_endpoints = pl.concat([signal_edges.select("network_id", "edge_type", pl.col("src").alias("k")),
+                                  signal_edges.select("network_id", "edge_type", pl.col("dst").alias("k"))])
     # coverage: share of members touched by a within-network edge of each type
     coverage: dict[str, dict[str, float]] = {}
-    for nid, et, n in endpoints.unique().group_by(["network_id", "edge_type"]).len().iter_rows():
+    for nid, et, n in signal_endpoints.unique().group_by(["network_id", "edge_type"]).len().iter_rows():
         coverage.setdefault(nid, {})[et] = n / sizes[nid]
     pair_lists: dict[str, list] = {}
     for nid, u, v in con.execute("""
@@ -280,6 +361,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
                round(avg(coalesce(a.sync_share_ratio, 0)), 9) AS sync_share_ratio,
                round(avg(coalesce(a.hosting_login_share, 0)), 9) AS hosting_login_share,
                avg(CASE WHEN coalesce(a.n_cib_enforcement_actions, 0) > 0 OR coalesce(a.is_indicator_account, false) THEN 1 ELSE 0 END) AS enforced_share,
+               sum(CASE WHEN coalesce(a.n_cib_enforcement_actions, 0) > 0 OR coalesce(a.is_indicator_account, false) THEN 1 ELSE 0 END) AS n_enforced,
                avg(CASE WHEN coalesce(a.n_indicator_domain_hits, 0) + coalesce(a.n_indicator_hashtag_hits, 0) + coalesce(a.n_indicator_sound_hits, 0) > 0 THEN 1 ELSE 0 END) AS indicator_hit_share
         FROM tg_membership m LEFT JOIN marts.actors a USING (actor_key)
         GROUP BY 1
@@ -292,6 +374,36 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         FROM tg_membership m JOIN staging.stg_events e USING (actor_key)
         WHERE e.event_type IN ('post', 'comment') AND e.event_time >= ? AND e.event_time < ? + INTERVAL 1 DAY
         GROUP BY 1""", [window_start, window_end]).fetchall())
+    # dormant accounts woken together: established accounts (created before the logs of the window
+    # begin) silent for their first min_dormant_days days at least, whose first activity falls on
+    # one and the same day
+    activations = dict(con.execute("""
+        WITH logs AS (SELECT CAST(min(first_active_at) AS DATE) AS first_day FROM marts.actors)
+        SELECT network_id, max(n) FROM (
+            SELECT m.network_id, CAST(a.first_active_at AS DATE) AS d, count(*) AS n
+            FROM tg_membership m JOIN marts.actors a USING (actor_key) CROSS JOIN logs
+            WHERE a.created_at < logs.first_day
+              AND CAST(a.first_active_at AS DATE) >= logs.first_day + ?::INTEGER
+            GROUP BY 1, 2)
+        GROUP BY 1""", [int(params.min_dormant_days)]).fetchall())
+    # reflex inside the group: shares of a video within W seconds of another member's share of it
+    # (a viral video is shared by thousands every minute: synchrony with the crowd is no reflex)
+    w = int(params.sync_window_seconds)
+    member_sync = dict(con.execute(f"""
+        WITH s AS (
+            SELECT m.network_id, e.actor_key, e.video_id, epoch(e.event_time) AS ts
+            FROM tg_membership m JOIN staging.stg_events e USING (actor_key)
+            WHERE e.event_type IN ('share', 'repost') AND e.video_id IS NOT NULL
+              AND e.event_time >= ? AND e.event_time < ? + INTERVAL 1 DAY
+        ), near AS (
+            SELECT network_id,
+                   count(*) OVER (PARTITION BY network_id, video_id ORDER BY ts RANGE BETWEEN {w} PRECEDING AND {w} FOLLOWING)
+                   - count(*) OVER (PARTITION BY network_id, video_id, actor_key ORDER BY ts RANGE BETWEEN {w} PRECEDING AND {w} FOLLOWING)
+                   AS n_other_members
+            FROM s
+        )
+        SELECT network_id, round(avg(CASE WHEN n_other_members > 0 THEN 1.0 ELSE 0.0 END), 9) FROM near GROUP BY 1
+        """, [window_start, window_end]).fetchall())
     con.unregister("tg_membership")
     con.unregister("tg_pairs")
 
@@ -323,6 +435,8 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         f["coverage"] = coverage.get(nid, {})
         f["n_actors"] = n
         f["civic_content_share"] = civic.get(nid)
+        f["member_sync_ratio"] = member_sync.get(nid, 0.0)
+        f["max_same_day_activations"] = activations.get(nid, 0)
         f["density"] = 2 * n_pairs.get(nid, 0) / (n * (n - 1)) if n > 1 else 0.0
         # how many others each member shares devices / prefixes with, on average: farms are dense
         f["mean_device_degree"] = type_degree_sum.get((nid, "shared_device"), 0) / n
@@ -336,8 +450,10 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
             "n_actors": n, "n_edges": e, "density": round(2 * e / (n * (n - 1)), 6) if n > 1 else 0.0,
             "risk_score": risk, "flagged": risk >= params.flag_threshold,
             "signals": signals, "signal_families": families,
-            "sync_share_ratio": f.get("sync_share_ratio"), "median_account_age_days": f.get("median_account_age_days"),
+            "sync_share_ratio": f.get("sync_share_ratio"), "member_sync_ratio": f.get("member_sync_ratio"),
+            "median_account_age_days": f.get("median_account_age_days"),
             "creation_spread_hours": f.get("creation_spread_hours"),
+            "same_day_activation_share": round(f["max_same_day_activations"] / n, 6),
             "shared_device_share": f["coverage"].get("shared_device", 0.0),
             "shared_ip_prefix_share": f["coverage"].get("shared_ip_prefix", 0.0),
             "shared_avatar_share": f["coverage"].get("shared_avatar", 0.0),
@@ -374,8 +490,9 @@ def _explain(signals: list[str], families: list[str], risk: float, n: int) -> st
 _NETWORK_SCHEMA = {
     "network_id": pl.Utf8, "window_start": pl.Date, "window_end": pl.Date, "n_actors": pl.Int64, "n_edges": pl.Int64,
     "density": pl.Float64, "risk_score": pl.Float64, "flagged": pl.Boolean, "signals": pl.List(pl.Utf8),
-    "signal_families": pl.List(pl.Utf8), "sync_share_ratio": pl.Float64, "median_account_age_days": pl.Float64,
-    "creation_spread_hours": pl.Float64, "shared_device_share": pl.Float64, "shared_ip_prefix_share": pl.Float64,
+    "signal_families": pl.List(pl.Utf8), "sync_share_ratio": pl.Float64, "member_sync_ratio": pl.Float64,
+    "median_account_age_days": pl.Float64,
+    "creation_spread_hours": pl.Float64, "same_day_activation_share": pl.Float64, "shared_device_share": pl.Float64, "shared_ip_prefix_share": pl.Float64,
     "shared_avatar_share": pl.Float64, "copy_paste_text_share": pl.Float64, "civic_content_share": pl.Float64,
     "hosting_login_share": pl.Float64, "enforced_member_share": pl.Float64, "indicator_hit_share": pl.Float64,
     "min_bad_actor_distance": pl.Float64, "explanation": pl.Utf8,

@@ -23,6 +23,7 @@ T_SHARE = datetime(2026, 11, 3, 10, 0, 0)
 T_VIRAL = datetime(2026, 11, 3, 12, 0, 0)  # a whole minute: each burst of 300 viral shares falls in one 60 s bucket
 T_BURST = datetime(2026, 11, 2, 9, 0, 0)
 N_VIRAL, N_NAT, CAP = 300, 100, 50  # CAP: max_pairs_per_object for this build
+MAX_TIES, MAX_PROMO = 4, 3  # follow_ring_max_ties and co_promotion_max_accounts for this build
 
 COPY_PASTA = [
     ("a_c1", datetime(2026, 11, 3, 14, 10), "Vote for Candidate X!!! The election is RIGGED, share before they delete it http://news.evil.example.com/a @a_p1"),
@@ -124,6 +125,27 @@ def build_bronze(path: Path) -> None:
     _event(con, "e_h1", th, "a_h1", "post", video="vH1", text="look", hashtags=["Election2026", "StopTheSteal"], sound="snd1")
     _event(con, "e_h2", th + timedelta(seconds=20), "a_h2", "post", video="vH2", text="see", hashtags=["#stopthesteal", "election2026"], sound="snd1")
 
+    # follow ring: r1 -> r2 -> r3 -> r1 and r4 -> r1, r4 -> r2 (two triangles on r1-r2); r1, r2 and r3
+    # also follow a_star, whom two viral sharers follow too: with 5 ties a_star is over MAX_TIES and
+    # closes no triangle
+    for key in ("a_r1", "a_r2", "a_r3", "a_r4"):
+        _account(con, key, OLD)
+    for n, (src, dst) in enumerate([("a_r1", "a_r2"), ("a_r2", "a_r3"), ("a_r3", "a_r1"), ("a_r4", "a_r1"), ("a_r4", "a_r2"),
+                                    ("a_r1", "a_star"), ("a_r2", "a_star"), ("a_r3", "a_star"), ("a_v000", "a_star"), ("a_v001", "a_star")]):
+        _event(con, f"e_ring{n}", datetime(2026, 11, 2, 8, 0) + timedelta(hours=n), src, "follow", target=dst, dt=DAY1 if n < 5 else DAY2)
+
+    # co-promotion with no time constraint: m1 and m2 push the rare tag, link domain and sound
+    # in two posts each, a day apart; m5 uses the sound once; m3 and m4 repeat a combination of
+    # everyday tags (fyp and funny: 4 accounts each, over MAX_PROMO) -> no pair
+    for day, (d, dt) in enumerate([(datetime(2026, 11, 2, 9, 0), DAY1), (datetime(2026, 11, 3, 21, 0), DAY2)]):
+        for k, actor_key in enumerate(("a_m1", "a_m2")):
+            _event(con, f"e_pro{day}{k}", d + timedelta(hours=k), actor_key, "post", video=f"vP{day}{k}", text="look",
+                   hashtags=["RareCause", "fyp", "funny"], urls=[f"https://www.rare-news.example/{day}{k}"], sound="snd_rare", dt=dt)
+        for k, actor_key in enumerate(("a_m3", "a_m4")):
+            _event(con, f"e_fun{day}{k}", d + timedelta(hours=3 + k), actor_key, "post", video=f"vF{day}{k}", text="lol",
+                   hashtags=["FYP", "funny"], dt=dt)
+    _event(con, "e_pro_m5", datetime(2026, 11, 3, 4, 0), "a_m5", "post", video="vP5", text="tune", sound="snd_rare")
+
     # interactions: a follow of an actor without account record
     _event(con, "e_f1", datetime(2026, 11, 3, 7, 0), "a_f1", "follow", target="a_ghost")
     _event(con, "e_f2", datetime(2026, 11, 3, 7, 5), "a_f1", "follow", target="a_p1")
@@ -165,7 +187,8 @@ def warehouse(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dbt")
     db = tmp / "warehouse.duckdb"
     build_bronze(db)
-    res = run_dbt(tmp, db, "build", "--vars", f"{{max_pairs_per_object: {CAP}}}")
+    res = run_dbt(tmp, db, "build", "--vars",
+                  f"{{max_pairs_per_object: {CAP}, follow_ring_max_ties: {MAX_TIES}, co_promotion_max_accounts: {MAX_PROMO}}}")
     assert res.success, [(r.node.name, r.status, r.message) for r in (res.result or []) if r.status not in ("pass", "success")]
     return tmp, db
 
@@ -276,7 +299,7 @@ def test_creation_burst_and_avatar(con):
 
 
 def test_interactions(con):
-    assert set(edges(con, "follow")) == {("a_f1", "a_ghost"), ("a_f1", "a_p1")}
+    assert {k for k in edges(con, "follow") if k[0] == "a_f1"} == {("a_f1", "a_ghost"), ("a_f1", "a_p1")}
     assert set(edges(con, "mention")) == {("a_c1", "a_p1")}
     share = edges(con, "share")
     assert share[("a_s1", "a_owner")][1] == 2
@@ -295,8 +318,42 @@ def test_actor_attributes(con):
     assert c1["n_indicator_domain_hits"] == 1 and c1["n_indicator_hits"] == 1
     deleted = actor(con, "a_del")
     assert deleted["is_deleted"] is True and deleted["country"] == "FR"
-    # 15 base + 300 viral + 100 NAT + 6 created + a_del + a_owner + a_ghost
-    assert con.execute("select count(*) from marts.actors").fetchone()[0] == 15 + N_VIRAL + N_NAT + 6 + 1 + 2
+    # 15 base + 300 viral + 100 NAT + 6 created + a_del + a_owner + a_ghost + a_star (events only)
+    # + 4 follow ring accounts + 5 co-promotion posters (events only)
+    assert con.execute("select count(*) from marts.actors").fetchone()[0] == 15 + N_VIRAL + N_NAT + 6 + 1 + 3 + 4 + 5
+
+
+def evidence(con, edge_type):
+    return {
+        (r[0], r[1]): r[2:]
+        for r in con.execute(
+            "select src_actor_key, dst_actor_key, weight, evidence_count, first_seen, last_seen"
+            " from marts.evidence_edges where edge_type = ?", [edge_type]).fetchall()
+    }
+
+
+def test_follow_ring(con):
+    ring = evidence(con, "follow_ring")
+    # a_star (5 ties) is left out: its followers' ties to it close no triangle, r1-r2 closes two
+    assert {k: v[:2] for k, v in ring.items()} == {
+        ("a_r1", "a_r2"): (2.0, 2), ("a_r1", "a_r3"): (1.0, 1), ("a_r2", "a_r3"): (1.0, 1),
+        ("a_r1", "a_r4"): (1.0, 1), ("a_r2", "a_r4"): (1.0, 1)}
+    assert ring[("a_r1", "a_r4")][2:] == (datetime(2026, 11, 2, 11, 0), datetime(2026, 11, 2, 11, 0))
+    # follow_ring and co_promotion stay out of the published actor_edges
+    assert con.execute("select count(*) from marts.actor_edges where edge_type in ('follow_ring', 'co_promotion')").fetchone()[0] == 0
+
+
+def test_co_promotion(con):
+    promo = evidence(con, "co_promotion")
+    # m1-m2: three rare objects (the combination holding RareCause, rare-news.example, snd_rare),
+    # two posts each; m1-m5 and m2-m5: the sound once; a_h1-a_h2: one post each with a rare
+    # combination and a sound; m3-m4: everyday tags only
+    assert set(promo) == {("a_m1", "a_m2"), ("a_m1", "a_m5"), ("a_m2", "a_m5"), ("a_h1", "a_h2")}
+    weight, n, first, last = promo[("a_m1", "a_m2")]
+    assert n == 2 and weight == pytest.approx(2 / math.log(3) + 1 / math.log(4))
+    assert (first, last) == (datetime(2026, 11, 2, 9, 0), datetime(2026, 11, 3, 22, 0))
+    assert promo[("a_m1", "a_m5")][:2] == (pytest.approx(1 / math.log(4)), 1)
+    assert promo[("a_h1", "a_h2")][1] == 1
 
 
 def test_docs_generate(warehouse):

@@ -1,4 +1,6 @@
 """Network scoring: combined independent evidence flags, single-family look-alikes do not."""
+import pytest
+
 from graph_jobs.networks import DetectionParams, assign_role, network_id_for, score_network
 
 P = DetectionParams()
@@ -33,7 +35,7 @@ def test_device_sharing_counts_only_at_farm_density():
 
 def test_combined_families_flag_and_explain():
     op = {"coverage": {"co_share": 0.9, "co_text": 0.8, "creation_burst": 0.7, "shared_avatar": 0.6},
-          "median_account_age_days": 12, "enforced_share": 0.2}
+          "median_account_age_days": 12, "enforced_share": 0.2, "n_enforced": 4}
     risk, signals, families = score_network(op, P)
     assert risk >= P.flag_threshold and 0 <= risk <= 1
     assert {"synchronized_sharing", "copy_paste_text", "creation_burst", "known_bad_actors"} <= set(signals)
@@ -78,15 +80,110 @@ def test_core_members_drop_single_ties():
 
 
 def test_timing_and_content_alone_need_a_reflex_or_an_agenda():
-    friends = {"coverage": {"co_share": 0.8, "co_text": 0.8}, "n_actors": 8, "sync_share_ratio": 0.25, "civic_content_share": 0.0}
+    friends = {"coverage": {"co_share": 0.8, "co_text": 0.8}, "n_actors": 8, "member_sync_ratio": 0.25, "civic_content_share": 0.0}
     assert score_network(friends, P)[0] < P.flag_threshold
-    reflex = friends | {"sync_share_ratio": 0.8}
+    reflex = friends | {"member_sync_ratio": 0.8}
     agenda = friends | {"civic_content_share": 0.6}
     assert score_network(reflex, P)[0] >= P.flag_threshold
     assert score_network(agenda, P)[0] >= P.flag_threshold
+    # sharing viral videos is synchronised with the crowd, not with one another: no reflex
+    crowd = friends | {"sync_share_ratio": 0.9}
+    assert score_network(crowd, P)[0] < P.flag_threshold
 
 
 def test_small_networks_need_a_third_family():
     base = {"coverage": {"co_text": 1.0, "creation_burst": 1.0}, "median_account_age_days": 400}
     assert score_network(base | {"n_actors": 4}, P)[0] < P.flag_threshold
     assert score_network(base | {"n_actors": 12}, P)[0] >= P.flag_threshold
+
+
+def test_follow_ring_and_co_promotion_signals():
+    f = {"coverage": {"follow_ring": 0.9, "co_promotion": 0.6}, "n_actors": 10, "civic_content_share": 0.5}
+    risk, signals, families = score_network(f, P)
+    assert signals == ["follow_ring", "repeated_co_promotion"]  # 0.35 * 0.9 = 0.315 before 0.4 * 0.6 = 0.24
+    assert families == ["content", "social"]
+    assert risk == pytest.approx(1 - (1 - 0.35 * 0.9) * (1 - 0.4 * 0.6))  # 0.4794: not enough yet
+    assert risk < P.flag_threshold
+    whole = f | {"coverage": {"follow_ring": 1.0, "co_promotion": 1.0}}
+    assert score_network(whole, P)[0] == pytest.approx(1 - 0.65 * 0.6)  # 0.61: the whole group does both
+    # below the coverage floor a type is no signal
+    assert score_network({"coverage": {"follow_ring": 0.2}, "n_actors": 10}, P)[1] == []
+
+
+def test_friends_following_one_another_and_sharing_tags_are_not_flagged():
+    # a school club that joined together: follow one another, push their club's tags, young accounts
+    club = {"coverage": {"follow_ring": 1.0, "co_promotion": 1.0}, "n_actors": 12, "median_account_age_days": 10,
+            "member_sync_ratio": 0.1, "civic_content_share": 0.0}
+    risk, signals, families = score_network(club, P)
+    assert "young_accounts" in signals and families == ["content", "identity", "social"]
+    assert risk == P.single_family_cap
+    # the same ring pushing an election agenda, or with accounts made in one burst, is flagged
+    assert score_network(club | {"civic_content_share": 0.5}, P)[0] >= P.flag_threshold
+    burst = club | {"coverage": club["coverage"] | {"creation_burst": 0.8}}
+    assert score_network(burst, P)[0] >= P.flag_threshold
+
+
+def test_known_bad_actors_needs_two_labelled_members():
+    one = {"coverage": {"co_text": 1.0, "co_share": 1.0}, "n_actors": 10, "enforced_share": 0.1, "n_enforced": 1}
+    risk, signals, _ = score_network(one, P)
+    assert "known_bad_actors" not in signals and risk == P.single_family_cap
+    two = one | {"enforced_share": 0.2, "n_enforced": 2}
+    risk2, signals2, families2 = score_network(two, P)
+    assert "known_bad_actors" in signals2 and "labels" in families2 and risk2 >= P.flag_threshold
+
+
+def test_member_link_threshold_scales_with_the_group():
+    from graph_jobs.networks import core_members, member_link_threshold
+
+    members = [f"m{i}" for i in range(10)]
+    clique = [(a, b) for i, a in enumerate(members) for b in members[i + 1:]]  # everyone tied to 9 others
+    hangers = [("x", "m0"), ("x", "m1"), ("y", "m2"), ("y", "m3"), ("y", "m4")]
+    group = members + ["x", "y"]
+    # ties: x 2, y 3, m5..m9 9, m0..m4 10 -> median 9; ceil(0.2 * 9) = 2, ceil(0.35 * 9) = 4
+    assert member_link_threshold(group, clique + hangers, 2, 0.2) == 2
+    assert member_link_threshold(group, clique + hangers, 2, 0.35) == 4
+    assert core_members(group, clique + hangers, 4) == sorted(members)
+    # a sparse group keeps the floor
+    assert member_link_threshold(["a", "b", "c", "d"], [("a", "b"), ("c", "d")], 2, 0.2) == 2
+    assert member_link_threshold([], [], 2, 0.2) == 2
+
+
+def test_coordination_pairs_read_evidence_edges():
+    import duckdb
+
+    from graph_jobs.networks import coordination_pairs_sql, edges_relation
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    cols = "src_actor_key VARCHAR, dst_actor_key VARCHAR, edge_type VARCHAR, weight DOUBLE, evidence_count BIGINT"
+    con.execute(f"CREATE TABLE marts.actor_edges ({cols})")
+    con.execute("INSERT INTO marts.actor_edges VALUES ('a', 'b', 'co_text', 0.4, 1), ('a', 'c', 'follow', 1, 1),"
+                " ('c', 'd', 'co_share', 0.5, 1)")
+    assert edges_relation(con).count("FROM marts.") == 1  # no evidence_edges yet: actor_edges alone
+    con.execute(f"CREATE TABLE marts.evidence_edges ({cols})")
+    con.execute("INSERT INTO marts.evidence_edges VALUES ('a', 'c', 'follow_ring', 2, 2), ('b', 'c', 'follow_ring', 1, 1),"
+                " ('c', 'd', 'co_promotion', 0.3, 1), ('b', 'd', 'co_promotion', 0.7, 3), ('a', 'd', 'co_promotion', 0.2, 1)")
+    rel = edges_relation(con)
+    rows = con.execute(f"SELECT src, dst, n_types, edge_types FROM ({coordination_pairs_sql(P, rel)}) ORDER BY 1, 2").fetchall()
+    # a-b: one near-duplicate text; a-c: a follow tie closing two triangles; b-d: the same rare tags
+    # pushed three times; c-d: one co-share plus one co-promotion (two types). b-c (one triangle)
+    # and a-d (one co-promoted post) are not enough alone.
+    assert rows == [("a", "b", 1, ["co_text"]), ("a", "c", 1, ["follow_ring"]), ("b", "d", 1, ["co_promotion"]),
+                    ("c", "d", 2, ["co_promotion", "co_share"])]
+
+
+def test_dormant_accounts_woken_together():
+    # 18 established accounts, 14 of them silent until one and the same day, following one another
+    ring = {"coverage": {"follow_ring": 1.0}, "n_actors": 18, "max_same_day_activations": 14,
+            "median_account_age_days": 1000, "civic_content_share": 0.6}
+    risk, signals, families = score_network(ring, P)
+    assert signals == ["dormant_activation", "follow_ring"]  # 0.45 * 14 / 18 = 0.35 before 0.35
+    assert families == ["identity", "social"]
+    assert risk == pytest.approx(1 - (1 - 0.45 * 14 / 18) * (1 - 0.35))
+    assert risk >= P.flag_threshold
+    # a same-day activation is weak: with no civic agenda and no reflex it lifts nothing
+    assert score_network(ring | {"civic_content_share": 0.0}, P)[0] == P.single_family_cap
+    # under half of the group, or fewer than three accounts, is no signal
+    assert "dormant_activation" not in score_network(ring | {"max_same_day_activations": 8}, P)[1]
+    small = {"coverage": {"follow_ring": 1.0}, "n_actors": 4, "max_same_day_activations": 2}
+    assert "dormant_activation" not in score_network(small, P)[1]

@@ -1,6 +1,6 @@
 """Graph stage: export the coordination graph, compute metrics, detect networks.
 
-marts/actor_edges ─► graph/coordination_graph (Parquet) ─► marts/actor_metrics,
+marts/actor_edges + marts/evidence_edges ─► graph/coordination_graph (Parquet) ─► marts/actor_metrics,
 marts/networks, marts/network_members (written back to the warehouse).
 """
 import time
@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 
 from graph_jobs.metrics import compute_metrics
-from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks
+from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks, edges_relation
 
 from ..resources import PlatformStorage
 from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
@@ -33,7 +33,7 @@ def _graph_dir(storage: PlatformStorage):
 
 @dg.asset(
     key=["graph", "coordination_graph"],
-    deps=[dg.AssetKey(["marts", "actor_edges"]), dg.AssetKey(["marts", "actors"])],
+    deps=[dg.AssetKey(["marts", "actor_edges"]), dg.AssetKey(["marts", "evidence_edges"]), dg.AssetKey(["marts", "actors"])],
     group_name=GRAPH_GROUP,
     pool=DUCKDB_WRITER_POOL,
     retry_policy=TRANSIENT_RETRY,
@@ -45,7 +45,7 @@ def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStora
     con = duckdb.connect(str(storage.paths.db), read_only=True)
     try:
         # sorted: the engines sum floats in input order, and published numbers must repeat exactly
-        pairs = con.sql(coordination_pairs_sql(DetectionParams())).pl().sort(["src", "dst"])
+        pairs = con.sql(coordination_pairs_sql(DetectionParams(), edges_relation(con))).pl().sort(["src", "dst"])
         seeds = con.sql("""
             SELECT actor_key AS id FROM marts.actors
             WHERE coalesce(n_cib_enforcement_actions, 0) > 0 OR coalesce(is_indicator_account, false)""").pl().sort("id")

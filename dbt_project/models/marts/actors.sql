@@ -152,6 +152,8 @@ select
     cast(date_diff('day', cast(a.created_at as date), w.window_end) as integer) as account_age_days,
     cast(w.window_start as date) as window_start,
     cast(w.window_end as date) as window_end,
+    cast(act.first_active as timestamp) as first_active_at,
+    cast(act.last_active as timestamp) as last_active_at,
     cast(coalesce(ec.n_events, 0) as bigint) as n_events,
     cast(coalesce(ec.n_posts, 0) as bigint) as n_posts,
     cast(coalesce(ec.n_comments, 0) as bigint) as n_comments,
@@ -184,6 +186,7 @@ select
 from {{ ref('int_actor_keys') }} as k
 cross join w
 left join {{ ref('stg_accounts_current') }} as a on k.actor_key = a.actor_key
+left join {{ ref('int_actor_activity') }} as act on k.actor_key = act.actor_key
 left join event_counts as ec on k.actor_key = ec.actor_key
 left join sync as sy on k.actor_key = sy.actor_key
 left join logins as l on k.actor_key = l.actor_key
