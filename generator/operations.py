@@ -147,6 +147,8 @@ def plan_operations(w: World, rng: np.random.Generator, catalog: Catalog) -> lis
         cand = o.candidate.split()[-1]
         stems = [vocab.OP_TAG_STEMS[j] for j in rng.permutation(len(vocab.OP_TAG_STEMS))[:2]]
         o.hashtags = [stems[0], f"{stems[1]}{cand}", vocab.CIVIC_HASHTAGS[int(rng.integers(4))]]
+        if not domains:  # more operations than named domains: numbered variants, still one owner each
+            domains.extend(d.replace(".", f"{o.idx}.", 1) for d in vocab.OP_DOMAINS)
         o.domains = [domains.pop()] + ([domains.pop()] if rng.random() < 0.4 and len(domains) > 2 else [])
         o.sound = catalog.add_sound(rng)
         o.narratives = [vocab.OP_NARRATIVES[j] for j in rng.permutation(len(vocab.OP_NARRATIVES))[:3]]

@@ -18,6 +18,7 @@ from .warehouse import WarehousePaths
 PUBLISHED_TABLES = {
     "actors": "marts.actors",
     "actor_edges": "marts.actor_edges",
+    "evidence_edges": "marts.evidence_edges",  # follow rings and co-promotion: why the graph stage linked a pair
     "networks": "marts.networks",
     "network_members": "marts.network_members",
     "actor_metrics": "marts.actor_metrics",

@@ -180,7 +180,7 @@ def test_same_landing_twice_gives_identical_published_tables(landing, published)
     def dump(db):
         con = duckdb.connect(str(db), read_only=True)
         out = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-               for t in ("actors", "actor_edges", "networks", "network_members", "actor_metrics")}
+               for t in ("actors", "actor_edges", "evidence_edges", "networks", "network_members", "actor_metrics")}
         con.close()
         return out
 

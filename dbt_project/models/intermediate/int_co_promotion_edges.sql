@@ -9,7 +9,7 @@
 -- evidence_count = distinct items (posts / comments) of the less active account of the pair that
 -- carry an object both pushed: 1 is a coincidence, repeated co-promotion counts.
 -- weight = sum over shared objects of 1 / ln(1 + accounts on the object).
-{%- set max_accounts = var('co_promotion_max_accounts', 50) | int %}
+{%- set max_accounts = var('co_promotion_max_accounts') | int %}
 with posted as (
     select event_id, actor_key, event_time, hashtags, urls, sound_id, event_type
     from {{ ref('int_events_window') }}

@@ -5,7 +5,7 @@
 -- (creators, celebrities, follow-back spammers) are left out before the triangle join, so the
 -- join is at most (ties x follow_ring_max_ties) rows, never quadratic in a creator's followers.
 -- evidence_count = triangles through the tie (common tie-neighbours); weight = the same.
-{%- set max_ties = var('follow_ring_max_ties', 100) | int %}
+{%- set max_ties = var('follow_ring_max_ties') | int %}
 with follows as (
     select src_actor_key as a, dst_actor_key as b, first_seen, last_seen
     from {{ ref('int_interaction_edges') }}
