@@ -133,6 +133,7 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
     from orchestration.ingest import landed_partitions
     from orchestration.partitions import select_partition_keys
     from orchestration.resources import PlatformStorage
+    from orchestration.publish import PUBLISHED_TABLES
     from orchestration.runner import (SNAPSHOT_KEY, blocking_failures, execute_analytics, execute_ingest,
                                       failed_checks, materialized_keys)
 
@@ -204,7 +205,7 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
 
     wdb = warehouse / "warehouse.duckdb"
     bronze = _count(wdb, [f"bronze.{s}" for s in SOURCES + ("indicators",)])
-    marts = _count(wdb, ["marts.actors", "marts.actor_edges", "marts.actor_metrics", "marts.networks", "marts.network_members"])
+    marts = _count(wdb, list(PUBLISHED_TABLES.values()))  # every published table comes from a mart
 
     # indicators are ingested in the analytics job (unpartitioned source)
     sp = spans.get("bronze__indicators", {})
@@ -228,8 +229,8 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
                          note="dbt build (models + dbt tests); out = actors + actor_edges"))
     a, b, d = span("graph__coordination_graph")
     gmd = mds.get("graph/coordination_graph", {})
-    stages.append(_stage("graph export", d, marts["marts.actor_edges"], gmd.get("edges"), sampler.peak(a, b),
-                         vertices=gmd.get("vertices"), note="out = coordination graph edges"))
+    stages.append(_stage("graph export", d, marts["marts.actor_edges"] + (marts["marts.evidence_edges"] or 0), gmd.get("edges"), sampler.peak(a, b),
+                         vertices=gmd.get("vertices"), note="in = actor_edges + evidence_edges; out = coordination graph edges"))
     a, b, d = span("network_marts")
     amd = mds.get("marts/actor_metrics", {})
     eng_s = float(amd.get("engine_seconds") or 0)

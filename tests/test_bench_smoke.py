@@ -38,7 +38,7 @@ def test_bench_smoke(tmp_path, capsys):
     assert run["bronze_rows"]["bronze.events"] == run["generated"]["lines"]["events"]
     # dbt -> graph export -> metrics -> detection -> publish
     assert st["dbt models"]["rows_out"] == run["mart_rows"]["marts.actors"] + run["mart_rows"]["marts.actor_edges"]
-    assert st["graph export"]["rows_in"] == run["mart_rows"]["marts.actor_edges"]
+    assert st["graph export"]["rows_in"] == run["mart_rows"]["marts.actor_edges"] + run["mart_rows"]["marts.evidence_edges"]
     assert st["graph metrics"]["rows_in"] == st["graph export"]["rows_out"]
     assert st["graph metrics"]["rows_out"] == st["graph export"]["vertices"] == run["mart_rows"]["marts.actor_metrics"]
     assert st["detection"]["rows_out"] == run["mart_rows"]["marts.networks"] + run["mart_rows"]["marts.network_members"]
