@@ -72,10 +72,11 @@ CIVIC_TERMS = ("election", "vote", "voting", "ballot", "candidate", "campaign", 
 @dataclass(frozen=True)
 class DetectionParams:
     min_network_size: int = 3
-    # One edge type alone must repeat this often to link a pair. Near-duplicate long
-    # text is rare between unrelated accounts; sharing one video or sound within a
-    # minute is what millions of fans do, so it must repeat.
-    min_single_type_evidence: tuple = (("co_text", 1), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3),
+    # One edge type alone must repeat this often to link a pair. Sharing one video or
+    # sound within a minute is what millions of fans do, and one shared phrase is what
+    # memes and copypasta are (they glued households and carrier-NAT users to real
+    # operations): the same near-duplicate text posted twice by both is not chance.
+    min_single_type_evidence: tuple = (("co_text", 2), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3),
                                        ("follow_ring", 2), ("co_promotion", 2))
     # An edge of these types counts towards a network's signal only with this much evidence:
     # one post sharing a rare tag is a coincidence, the same tags pushed again are not.

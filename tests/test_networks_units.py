@@ -157,17 +157,17 @@ def test_coordination_pairs_read_evidence_edges():
     con.execute("CREATE SCHEMA marts")
     cols = "src_actor_key VARCHAR, dst_actor_key VARCHAR, edge_type VARCHAR, weight DOUBLE, evidence_count BIGINT"
     con.execute(f"CREATE TABLE marts.actor_edges ({cols})")
-    con.execute("INSERT INTO marts.actor_edges VALUES ('a', 'b', 'co_text', 0.4, 1), ('a', 'c', 'follow', 1, 1),"
-                " ('c', 'd', 'co_share', 0.5, 1)")
+    con.execute("INSERT INTO marts.actor_edges VALUES ('a', 'b', 'co_text', 0.4, 2), ('a', 'c', 'follow', 1, 1),"
+                " ('c', 'd', 'co_share', 0.5, 1), ('b', 'e', 'co_text', 0.3, 1)")
     assert edges_relation(con).count("FROM marts.") == 1  # no evidence_edges yet: actor_edges alone
     con.execute(f"CREATE TABLE marts.evidence_edges ({cols})")
     con.execute("INSERT INTO marts.evidence_edges VALUES ('a', 'c', 'follow_ring', 2, 2), ('b', 'c', 'follow_ring', 1, 1),"
                 " ('c', 'd', 'co_promotion', 0.3, 1), ('b', 'd', 'co_promotion', 0.7, 3), ('a', 'd', 'co_promotion', 0.2, 1)")
     rel = edges_relation(con)
     rows = con.execute(f"SELECT src, dst, n_types, edge_types FROM ({coordination_pairs_sql(P, rel)}) ORDER BY 1, 2").fetchall()
-    # a-b: one near-duplicate text; a-c: a follow tie closing two triangles; b-d: the same rare tags
-    # pushed three times; c-d: one co-share plus one co-promotion (two types). b-c (one triangle)
-    # and a-d (one co-promoted post) are not enough alone.
+    # a-b: two near-duplicate texts; a-c: a follow tie closing two triangles; b-d: the same rare tags
+    # pushed three times; c-d: one co-share plus one co-promotion (two types). b-e (one shared
+    # phrase, as memes are), b-c (one triangle) and a-d (one co-promoted post) are not enough alone.
     assert rows == [("a", "b", 1, ["co_text"]), ("a", "c", 1, ["follow_ring"]), ("b", "d", 1, ["co_promotion"]),
                     ("c", "d", 2, ["co_promotion", "co_share"])]
 
