@@ -81,8 +81,12 @@ def merge(results: list[dict]) -> dict:
         seen = {h.get("dataset") for h in r.get("head_to_head", [])}
         out["head_to_head"] = [h for h in out["head_to_head"] if h.get("dataset") not in seen] + r.get("head_to_head", [])
         if r.get("graph_engines"):
-            out["graph_engines"] = r["graph_engines"]
-            out["graph_engine_recommendation"] = r.get("graph_engine_recommendation")
+            from .graphscale import recommend_threshold
+
+            newer = {(g["edges"], g["engine"]) for g in r["graph_engines"]}
+            rows = [g for g in out.get("graph_engines", []) if (g["edges"], g["engine"]) not in newer] + r["graph_engines"]
+            out["graph_engines"] = sorted(rows, key=lambda g: (g["edges"], g["engine"]))
+            out["graph_engine_recommendation"] = recommend_threshold(out["graph_engines"])
         if r.get("spark_startup_seconds") is not None:
             out["spark_startup_seconds"] = r["spark_startup_seconds"]
         out["notes"] = out.get("notes", []) + r.get("notes", [])

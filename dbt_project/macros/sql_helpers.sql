@@ -17,3 +17,20 @@
 {% macro url_domain(url) -%}
     regexp_replace(lower(regexp_extract(trim({{ url }}), '^(?:[A-Za-z][A-Za-z0-9+.-]*://)?(?:[^@/?#]*@)?([^/:?#]+)', 1)), '^www\.', '')
 {%- endmacro %}
+
+{#- The published edge columns (actor_edges and evidence_edges share them), from edges `e`
+    (src_actor_key, dst_actor_key, edge_type, is_directed, weight, evidence_count, first_seen,
+    last_seen) and the window row `w`. -#}
+{% macro typed_edge_columns(e='e', w='w') -%}
+    cast({{ e }}.src_actor_key as varchar) as src_actor_key,
+    cast({{ e }}.dst_actor_key as varchar) as dst_actor_key,
+    cast({{ e }}.edge_type as varchar) as edge_type,
+    cast({{ e }}.is_directed as boolean) as is_directed,
+    -- rounded: parallel float sums differ in the last bits from run to run; published rows must not
+    cast(round({{ e }}.weight, 9) as double) as weight,
+    cast({{ e }}.evidence_count as bigint) as evidence_count,
+    cast({{ e }}.first_seen as timestamp) as first_seen,
+    cast({{ e }}.last_seen as timestamp) as last_seen,
+    cast({{ w }}.window_start as date) as window_start,
+    cast({{ w }}.window_end as date) as window_end
+{%- endmacro %}
