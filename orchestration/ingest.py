@@ -236,6 +236,7 @@ class PartitionResult:
     rows: list[tuple] = field(default_factory=list)
     identities: dict[str, tuple[str | None, datetime | None]] = field(default_factory=dict)
     table: pa.Table | None = None  # the rows as Arrow, when the vectorised lane made them (then rows is empty)
+    fast_loaded: int = 0  # rows the vectorised lane loaded in bulk (the rest went line by line)
 
     def totals(self) -> dict[str, int]:
         keys = ("lines_read", "loaded", "duplicates", "invalid")

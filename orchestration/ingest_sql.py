@@ -32,9 +32,12 @@ from .ingest import (COLUMNS, FileCounts, LineValidator, PartitionResult, RawFil
 from .pseudonymize import DIGEST_HEX_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
 
 # Anything yyjson (DuckDB) accepts but orjson rejects, or may read differently: NaN/Infinity
-# literals, huge exponents (inf), trailing commas, and any \u escape (lone surrogates, escaped
-# field names). False alarms only cost a line a trip through LineValidator.
-NOT_PLAIN_JSON = r"(?i),\s*[}\]]|[:\[,]\s*[-+]?(nan|inf)|[:\[,]\s*-?\d+(\.\d+)?e[-+]?\d{3}|\d{300}|\\u"
+# literals, huge exponents (inf), trailing commas, an escaped NUL, and a \u escape inside a field
+# name (an escaped name could repeat a contract field unseen). Escapes in values decode alike
+# (lone surrogates fail json_valid), so producers that escape all non-ASCII keep the fast lane.
+# False alarms only cost a line a trip through LineValidator.
+NOT_PLAIN_JSON = (r"(?i),\s*[}\]]|[:\[,]\s*[-+]?(nan|inf)|[:\[,]\s*-?\d+(\.\d+)?e[-+]?\d{3}|\d{300}"
+                  r"|\\u0000|\\u[0-9a-f]{4}[^\"]*\"\s*:")
 # The RFC 3339 subset both DuckDB's cast and Python's fromisoformat read alike.
 PLAIN_TIMESTAMP = (r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
                    r"(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$")
@@ -383,6 +386,7 @@ def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: P
         for file_idx, counts in enumerate(files):
             counts.lines_read += fast_per_file.get(file_idx, 0)
             counts.loaded += fast_per_file.get(file_idx, 0)
+        result.fast_loaded = sum(fast_per_file.values())
         slow_by_file: dict[int, list] = {}
         for file_idx, line_no, raw in slow:
             slow_by_file.setdefault(file_idx, []).append((line_no, raw))

@@ -118,6 +118,15 @@ TRICKY_EVENTS = [
     '{"event_id":"e2","event_time":"2026-11-03T10:00:00Z","account_id":"other","event_type":"like"}',
     # a key only orjson can read, the same as a clean line's key: the reference order must win
     '{"event_id":"e\\u0033","event_time":"2026-11-03T10:00:00Z","account_id":"other","event_type":"like"}',
+    # escapes in values decode alike; in names, or a NUL, they go line by line
+    '{"event_id":"u1","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"\\ud83d\\ude00 \\u00e9t\\u00e9"}',
+    '{"event_id":"u2","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"\\ude00\\ud83d"}',
+    '{"event_id":"u3","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"nul \\u0000 here"}',
+    '{"event_id":"u4","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"\\u00e9 \\": x"}',
+    '{"event_id":"u5","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x\\u0079z":1}',
+    '{"event_id":"u6","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","event_type":"lik\\u0065"}',
+    '{"event_id":"u7","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"lik\\u0065","region_code":"\\u0055S"}',
+    '{"event_id":"u8","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","region_code":"\\u00dcS"}',
 ]
 
 
@@ -150,6 +159,18 @@ def test_a_key_only_orjson_reads_sends_the_partition_to_the_reference_lane(tmp_p
     ref, vec = assert_same_result("events", landing, DAY)
     assert vec.table is None  # fell back: the whole partition through LineValidator
     assert ref.quarantine[-1][2] == "duplicate key with different content: event_id"
+
+
+def test_producers_that_escape_all_non_ascii_keep_the_fast_lane(tmp_path):
+    # Python's json.dumps default: every non-ASCII character as \\uXXXX, ", " and ": " separators
+    landing = tmp_path / "landing"
+    recs = [_event(i, text=f"caf\u00e9 {i} \U0001F600 @fan{i % 3}", account_id=f"\u00fcser{i % 4}") for i in range(50)]
+    path = landing / "events" / f"dt={DAY}" / "a.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in recs))
+    assert b"\\u00e9" in path.read_bytes()
+    ref, vec = assert_same_result("events", landing, DAY)
+    assert ref.totals()["loaded"] == 50 and vec.fast_loaded == 50
 
 
 def test_lanes_agree_on_accounts_and_sessions_edge_values(tmp_path):
