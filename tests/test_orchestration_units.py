@@ -86,3 +86,15 @@ def test_only_error_checks_and_failed_steps_block_publication():
                     SimpleNamespace(event_type_value="STEP_SUCCESS", step_key="graph__coordination_graph")],
     )
     assert blocking_failures(result) == ["bronze/events:volume_vs_recent_partitions (ERROR)", "step network_marts failed"]
+
+
+def test_ingest_metadata_of_a_backfill_adds_up_both_lanes():
+    from orchestration.assets.ingest import ingest_metadata, merge_results
+    from orchestration.ingest import FileCounts, PartitionResult
+
+    day1 = PartitionResult("events", None, files=[FileCounts("events/dt=1/a.jsonl", 10, 8, 1, 1)], fast_loaded=6,
+                           quarantine=[("events/dt=1/a.jsonl", 3, "not JSON: x", "{")])
+    day2 = PartitionResult("events", None, files=[FileCounts("events/dt=2/a.jsonl", 5, 5, 0, 0)], fast_loaded=0)
+    meta = ingest_metadata(merge_results([day1, day2]))
+    assert (meta["lines_read"], meta["loaded"], meta["duplicates"], meta["invalid"]) == (15, 13, 1, 1)
+    assert meta["loaded_in_bulk"] == 6 and meta["counts_reconcile"] is True
