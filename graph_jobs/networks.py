@@ -60,6 +60,10 @@ SIGNALS = {
     "repeated_co_promotion": ("content", 0.4),
     "dormant_activation": ("identity", 0.45),
 }
+# Edge types whose coverage of a network's members is a signal by itself (shared devices,
+# prefixes, bursts and avatars need more context: see score_network).
+EDGE_SIGNALS = {"co_share": "synchronized_sharing", "co_text": "copy_paste_text", "co_hashtag": "hashtag_flooding",
+                "co_sound": "sound_flooding", "co_promotion": "repeated_co_promotion", "follow_ring": "follow_ring"}
 # What organic communities (fans, friends, families) do among themselves too: watch and share
 # the same videos, use the same words and tags, follow one another.
 ORGANIC_FAMILIES = frozenset({"timing", "content", "social"})
@@ -146,18 +150,10 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
         if fraction and fraction > 0:
             present[signal] = min(1.0, float(fraction))
 
-    if cov.get("co_share", 0) >= params.signal_coverage:
-        add("synchronized_sharing", cov["co_share"])
-    if cov.get("co_text", 0) >= params.text_coverage:
-        add("copy_paste_text", cov["co_text"])
-    if cov.get("co_hashtag", 0) >= params.signal_coverage:
-        add("hashtag_flooding", cov["co_hashtag"])
-    if cov.get("co_sound", 0) >= params.signal_coverage:
-        add("sound_flooding", cov["co_sound"])
-    if cov.get("co_promotion", 0) >= params.signal_coverage:
-        add("repeated_co_promotion", cov["co_promotion"])
-    if cov.get("follow_ring", 0) >= params.signal_coverage:
-        add("follow_ring", cov["follow_ring"])
+    for edge_type, signal in EDGE_SIGNALS.items():
+        needed = params.text_coverage if edge_type == "co_text" else params.signal_coverage
+        if cov.get(edge_type, 0) >= needed:
+            add(signal, cov[edge_type])
     # Devices and networks shared within families are normal; a farm puts many accounts on each.
     if cov.get("shared_device", 0) >= params.signal_coverage and features.get("mean_device_degree", params.farm_min_degree) >= params.farm_min_degree:
         add("shared_devices", cov["shared_device"])

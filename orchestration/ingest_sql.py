@@ -349,8 +349,8 @@ def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: P
                                min_lines: int = VECTORISED_MIN_LINES) -> PartitionResult:
     """Same result as ingest.parse_partition (rows as an Arrow table in result.table).
 
-    Partitions under min_lines lines take the reference lane: the SQL's fixed cost (~0.2 s) would
-    exceed LineValidator's time on them. Indicators (one small reference file) always do.
+    Partitions under min_lines lines go through LineValidator alone: the SQL's fixed cost (~0.2 s)
+    would exceed its time on them. Indicators (one small reference file) take ingest.parse_partition.
     """
     if source == "indicators":
         return parse_partition(source, landing, dt, p)
@@ -369,10 +369,11 @@ def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: P
         chunks.append(pa.table({"file_idx": pa.array(np.full(len(lines), file_idx, np.int32)),
                                 "line_no": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)), "raw": lines}))
     result.files = files
-    if not chunks:
+    if sum(len(c) for c in chunks) < min_lines:  # every line through LineValidator, from what was read
+        for file_idx, counts in enumerate(files):
+            _feed_file(validator, counts, file_idx, enumerate(chunks[file_idx].column("raw").to_pylist(), start=1),
+                       *raws[file_idx])
         return result
-    if sum(len(c) for c in chunks) < min_lines:
-        return parse_partition(source, landing, dt, p)
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -391,10 +392,7 @@ def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: P
         for file_idx, line_no, raw in slow:
             slow_by_file.setdefault(file_idx, []).append((line_no, raw))
         for file_idx, counts in enumerate(files):
-            for line_no, raw in slow_by_file.get(file_idx, []):
-                validator.feed(counts, file_idx, line_no, raw[:-1] if raw.endswith(b"\n") else raw)
-            raw_file, n_lines = raws[file_idx]
-            validator.end_of_file(counts, raw_file.status, n_lines, raw_file.tail)
+            _feed_file(validator, counts, file_idx, slow_by_file.get(file_idx, []), *raws[file_idx])
         if result.rows and _slow_keys_meet_fast_keys(con, source, validator):
             # A key orjson read from a line SQL could not read also names a fast row: only the
             # reference lane orders that pair correctly (first wins). Rare by construction.
@@ -414,6 +412,14 @@ def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: P
         return result
     finally:
         con.close()
+
+
+def _feed_file(validator: LineValidator, counts: FileCounts, file_idx: int, numbered_lines, raw_file: RawFile,
+               n_lines: int) -> None:
+    """(line_no, line with its newline) pairs of one file through LineValidator, in order, then the file's end."""
+    for line_no, raw in numbered_lines:
+        validator.feed(counts, file_idx, line_no, raw[:-1] if raw.endswith(b"\n") else raw)
+    validator.end_of_file(counts, raw_file.status, n_lines, raw_file.tail)
 
 
 def _slow_keys_meet_fast_keys(con: duckdb.DuckDBPyConnection, source: str, validator: LineValidator) -> bool:

@@ -11,13 +11,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from generator.synth import generate
-from orchestration.ingest import _frame, parse_partition
+from orchestration.ingest import _frame, parse_partition, read_raw_lines
 from orchestration.ingest_sql import hmac_pads, parse_partition_vectorised, split_lines, token_macro_sql
-from orchestration.ingest import read_raw_lines
 from orchestration.pseudonymize import Pseudonymizer
 
 DAY = date(2026, 11, 3)
@@ -36,6 +34,10 @@ def assert_same_result(source: str, landing: Path, dt: date | None) -> tuple:
     assert ref.quarantine == vec.quarantine
     assert ref.files == vec.files
     assert ref.identities == vec.identities
+    # and a small partition, read once, through LineValidator alone
+    small = parse_partition_vectorised(source, landing, dt, Pseudonymizer(b"lane-key"), min_lines=10**9)
+    assert small.rows == ref.rows and small.quarantine == ref.quarantine and small.files == ref.files
+    assert small.identities == ref.identities and small.table is None
     return ref, vec
 
 
