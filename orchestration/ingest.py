@@ -352,8 +352,13 @@ def _frame(source: str, result: PartitionResult) -> pl.DataFrame:
     return frame.drop("dt") if source == "indicators" else frame
 
 
-def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonymizer) -> None:
-    """Replace the partition in bronze, the quarantine and the identity map."""
+def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonymizer,
+                    con: duckdb.DuckDBPyConnection | None = None, fast_rows: str | None = None) -> None:
+    """Replace the partition in bronze, the quarantine and the identity map.
+
+    `con`: an open connection to the warehouse (else one is opened); `fast_rows`: a relation of
+    `con` holding more bronze rows (the vectorised lane's), inserted along with result's own.
+    """
     source, dt = result.source, result.dt
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     # Raw personal data first (restricted store), then the analyst-side tables.
@@ -400,7 +405,8 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
         orient="row",
     )
     paths.root.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(paths.db))
+    own = con is None
+    con = duckdb.connect(str(paths.db)) if own else con
     try:
         ensure_bronze(con)
         con.execute("BEGIN")
@@ -413,17 +419,28 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
         con.register("tg_rows", frame.to_arrow())
         con.register("tg_files", files.to_arrow())
         con.register("tg_quarantine", quarantine.to_arrow())
-        con.execute(f"INSERT INTO bronze.{source} SELECT * FROM tg_rows")
+        if fast_rows is not None:
+            con.execute(f"INSERT INTO bronze.{source} SELECT * FROM {fast_rows}")
+        if frame.height:
+            con.execute(f"INSERT INTO bronze.{source} SELECT * FROM tg_rows")
         con.execute("INSERT INTO bronze.ingest_files SELECT * FROM tg_files")
         con.execute("INSERT INTO bronze.quarantine SELECT * FROM tg_quarantine")
         con.execute("COMMIT")
     finally:
-        con.close()
+        if own:
+            con.close()
 
 
 def ingest_partition(source: str, landing: Path, dt: date | None, paths: WarehousePaths, p: Pseudonymizer) -> PartitionResult:
-    from .ingest_sql import parse_partition_vectorised  # it builds on this module
+    """Validate, transform and write one partition: the lane works inside the warehouse connection,
+    so its bulk rows go from DuckDB's JSON reader into bronze without passing through Python."""
+    from .ingest_sql import FAST_ROWS, run_vectorised_lane  # it builds on this module
 
-    result = parse_partition_vectorised(source, landing, dt, p)
-    write_partition(result, paths, p)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(paths.db))
+    try:
+        result = run_vectorised_lane(con, source, landing, dt, p)
+        write_partition(result, paths, p, con=con, fast_rows=FAST_ROWS if result.fast_loaded else None)
+    finally:
+        con.close()
     return result

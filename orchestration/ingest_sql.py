@@ -36,8 +36,9 @@ from .pseudonymize import DIGEST_HEX_CHARS, PREFIX, Pseudonymizer, ip_network_pr
 # name (an escaped name could repeat a contract field unseen). Escapes in values decode alike
 # (lone surrogates fail json_valid), so producers that escape all non-ASCII keep the fast lane.
 # False alarms only cost a line a trip through LineValidator.
-NOT_PLAIN_JSON = (r"(?i),\s*[}\]]|[:\[,]\s*[-+]?(nan|inf)|[:\[,]\s*-?\d+(\.\d+)?e[-+]?\d{3}|\d{300}"
-                  r"|\\u0000|\\u[0-9a-f]{4}[^\"]*\"\s*:")
+NOT_PLAIN_JSON = r"(?i),\s*[}\]]|[:\[,]\s*([-+]?(nan|inf)|-?\d+(\.\d+)?e[-+]?\d{3})|\d{300}"
+# Escapes are rare: this one is only searched for in lines that hold a backslash-u.
+ESCAPES_TO_CHECK = r"(?i)\\u0000|\\u[0-9a-f]{4}[^\"]*\"\s*:"
 # The RFC 3339 subset both DuckDB's cast and Python's fromisoformat read alike.
 PLAIN_TIMESTAMP = (r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
                    r"(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$")
@@ -159,8 +160,12 @@ def struct_spec(schema: RecordSchema) -> str:
     return "{" + ", ".join(f'"{n}": "JSON"' for n in schema.fields) + "}"
 
 
-def checked_lines_sql(schema: RecordSchema, dt: date | None) -> str:
-    """One row per input line: its typed fields and `fast`, true when the fast lane may load it."""
+def checked_lines_sql(schema: RecordSchema, dt: date | None, text: bool = False) -> str:
+    """One row per input line: its typed fields and `fast`, true when the fast lane may load it.
+
+    tg_lines.raw holds each line with its newline: as VARCHAR when `text` (the file was proven
+    UTF-8 already; JSON ignores the trailing whitespace), else as BLOB, decoded here.
+    """
     names = list(schema.fields)
     field_ok = " AND ".join(field_is_valid_sql(r, n in schema.required) for n, r in schema.fields.items())
     # orjson keeps the last of a repeated field, DuckDB the first: such lines go to LineValidator.
@@ -171,14 +176,16 @@ def checked_lines_sql(schema: RecordSchema, dt: date | None) -> str:
     key_cols = ", ".join(f"CASE WHEN left(r.\"{k}\", 1) = '\"' THEN r.\"{k}\"->>'$' END AS k_{k}" for k in keys)
     return f"""
         WITH decoded AS (
-            SELECT file_idx, line_no, rtrim(try(decode(raw)), chr(13) || chr(10)) AS txt FROM tg_lines
+            SELECT file_idx, line_no, {"raw" if text else "rtrim(try(decode(raw)), chr(13) || chr(10))"} AS txt FROM tg_lines
         ), parsed AS (
             -- json_valid first: cheaper than try(); a top-level array or scalar reads as an empty struct
             SELECT file_idx, line_no, txt, CASE WHEN json_valid(txt) AND starts_with(ltrim(txt), '{{')
                    THEN from_json(txt, {_q(struct_spec(schema))}) END AS r FROM decoded
         ), checked AS (
             SELECT file_idx, line_no, r, {parsed_times}, {key_cols},
-                   r IS NOT NULL AND NOT regexp_matches(txt, {_q(NOT_PLAIN_JSON + '|' + named_twice)})
+                   r IS NOT NULL AND NOT regexp_matches(txt, {_q(NOT_PLAIN_JSON)})
+                     AND NOT regexp_matches(txt, {_q(named_twice)})
+                     AND NOT (CASE WHEN contains(txt, '\\u') THEN regexp_matches(txt, {_q(ESCAPES_TO_CHECK)}) ELSE false END)
                      AND {field_ok} AS fields_ok
             FROM parsed
         )
@@ -211,7 +218,7 @@ def tokens_table_sql(source: str) -> str:
     """tg_tokens(kind, v, token): every distinct personal value of the fast rows, hashed once."""
     values = " UNION ".join(f"SELECT '{kind}' AS kind, {_s(field)} AS v FROM tg_fast WHERE r.\"{field}\" IS NOT NULL"
                             for kind, field in TOKEN_FIELDS[source])
-    return f"CREATE TEMP TABLE tg_tokens AS SELECT kind, v, tg_token(kind, v) AS token FROM (SELECT DISTINCT * FROM ({values}))"
+    return f"CREATE OR REPLACE TEMP TABLE tg_tokens AS SELECT kind, v, tg_token(kind, v) AS token FROM (SELECT DISTINCT * FROM ({values}))"
 
 
 def token_macro_sql(p: Pseudonymizer) -> str:
@@ -331,13 +338,13 @@ def _python_side_tables(con: duckdb.DuckDBPyConnection, source: str, p: Pseudony
         con.register("tg_username", pl.DataFrame(shapes, schema=[("username", pl.Utf8), ("username_length", pl.Int32), ("username_digit_run", pl.Int32), ("username_shape", pl.Utf8)], orient="row").to_arrow())
     if source in ("accounts", "sessions"):
         field = "signup_ip" if source == "accounts" else "ip"
-        con.execute(f"CREATE TEMP TABLE tg_ip_values AS SELECT DISTINCT {_s(field)} AS ip FROM tg_fast WHERE r.\"{field}\" IS NOT NULL")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE tg_ip_values AS SELECT DISTINCT {_s(field)} AS ip FROM tg_fast WHERE r.\"{field}\" IS NOT NULL")
         # Dotted-quad IPv4 (no leading zeros, as Python's ipaddress requires) in SQL; the rest in Python.
         others = [ip for (ip,) in con.execute(f"SELECT ip FROM tg_ip_values WHERE NOT regexp_full_match(ip, {_q(PLAIN_IPV4)})").fetchall()]
         prefixes = pl.DataFrame([(ip, *ip_network_prefix(ip)) for ip in others],
                                 schema=[("ip", pl.Utf8), ("ip_prefix", pl.Utf8), ("ip_version", pl.Int32)], orient="row")
         con.register("tg_ip_others", prefixes.to_arrow())
-        con.execute(f"""CREATE TEMP TABLE tg_ip AS
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE tg_ip AS
             SELECT ip, regexp_extract(ip, '^(\\d+\\.\\d+\\.\\d+)\\.', 1) || '.0/24' AS ip_prefix, 4::INTEGER AS ip_version
             FROM tg_ip_values WHERE regexp_full_match(ip, {_q(PLAIN_IPV4)})
             UNION ALL SELECT * FROM tg_ip_others""")
@@ -345,9 +352,30 @@ def _python_side_tables(con: duckdb.DuckDBPyConnection, source: str, p: Pseudony
 
 # --------------------------------------------------------------------------- one partition
 
+FAST_ROWS = "tg_bronze_fast"  # the temp view the lane leaves behind: fast rows, bronze columns
+
+
 def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: Pseudonymizer,
-                               min_lines: int = VECTORISED_MIN_LINES) -> PartitionResult:
-    """Same result as ingest.parse_partition (rows as an Arrow table in result.table).
+                               min_lines: int | None = None) -> PartitionResult:
+    """Same result as ingest.parse_partition, the rows as an Arrow table in result.table."""
+    con = duckdb.connect()
+    try:
+        result = run_vectorised_lane(con, source, landing, dt, p, min_lines)
+        if result.fast_loaded:
+            result.table = _combine(source, con.sql(f"SELECT * FROM {FAST_ROWS}").to_arrow_table(), result)
+            result.rows = []
+        return result
+    finally:
+        con.close()
+
+
+def run_vectorised_lane(con: duckdb.DuckDBPyConnection, source: str, landing: Path, dt: date | None,
+                        p: Pseudonymizer, min_lines: int | None = None) -> PartitionResult:
+    """Validate and transform one partition on connection `con`.
+
+    The rows LineValidator made are in result.rows; when result.fast_loaded > 0 the fast lane's
+    rows are in the temp view FAST_ROWS of `con` (bronze column order), so the caller can insert
+    them into bronze without a round trip through Python.
 
     Partitions under min_lines lines go through LineValidator alone: the SQL's fixed cost (~0.2 s)
     would exceed its time on them. Indicators (one small reference file) take ingest.parse_partition.
@@ -369,49 +397,63 @@ def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: P
         chunks.append(pa.table({"file_idx": pa.array(np.full(len(lines), file_idx, np.int32)),
                                 "line_no": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)), "raw": lines}))
     result.files = files
-    if sum(len(c) for c in chunks) < min_lines:  # every line through LineValidator, from what was read
+    if sum(len(c) for c in chunks) < (VECTORISED_MIN_LINES if min_lines is None else min_lines):
+        # every line through LineValidator, from what was read
         for file_idx, counts in enumerate(files):
             _feed_file(validator, counts, file_idx, enumerate(chunks[file_idx].column("raw").to_pylist(), start=1),
                        *raws[file_idx])
         return result
-    con = duckdb.connect()
+    texts = [lines_as_text(c.column("raw").chunk(0)) if c.num_rows else c.column("raw").cast(pa.large_string())
+             for c in chunks]
+    text = all(t is not None for t in texts)
+    if text:  # every file is UTF-8: DuckDB reads the lines as they are, no decode pass
+        chunks = [c.set_column(2, "raw", t) for c, t in zip(chunks, texts)]
+    con.execute("SET TimeZone = 'UTC'")
+    # Small record batches: DuckDB scans Arrow in parallel per batch.
+    con.register("tg_lines", pa.Table.from_batches([b for c in chunks for b in c.to_batches(max_chunksize=LINES_PER_BATCH)]))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tg_checked AS {checked_lines_sql(schema, dt, text)}")
+    # The slow lane: LineValidator, in file order, on every line the fast lane did not prove.
+    slow = con.execute("""SELECT c.file_idx, c.line_no, l.raw FROM tg_checked c JOIN tg_lines l USING (file_idx, line_no)
+                          WHERE NOT c.fast ORDER BY c.file_idx, c.line_no""").fetchall()
+    fast_per_file = dict(con.execute("SELECT file_idx, count(*) FROM tg_checked WHERE fast GROUP BY 1").fetchall())
+    for file_idx, counts in enumerate(files):
+        counts.lines_read += fast_per_file.get(file_idx, 0)
+        counts.loaded += fast_per_file.get(file_idx, 0)
+    result.fast_loaded = sum(fast_per_file.values())
+    slow_by_file: dict[int, list] = {}
+    for file_idx, line_no, raw in slow:
+        slow_by_file.setdefault(file_idx, []).append((line_no, raw.encode() if text else raw))
+    for file_idx, counts in enumerate(files):
+        _feed_file(validator, counts, file_idx, slow_by_file.get(file_idx, []), *raws[file_idx])
+    if result.rows and _slow_keys_meet_fast_keys(con, source, validator):
+        # A key orjson read from a line SQL could not read also names a fast row: only the
+        # reference lane orders that pair correctly (first wins). Rare by construction.
+        return parse_partition(source, landing, dt, p)
+    files_tbl = pa.table({"file_idx": pa.array(range(len(files)), pa.int32()),
+                          "source_file": pa.array([c.source_file for c in files], pa.string())})
+    con.register("tg_file_names", files_tbl)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW tg_fast AS SELECT c.*, {_date_sql(dt)} AS dt, f.source_file "
+                "FROM tg_checked c JOIN tg_file_names f USING (file_idx) WHERE c.fast")
+    con.execute(token_macro_sql(p))
+    con.execute(tokens_table_sql(source))
+    _python_side_tables(con, source, p)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {FAST_ROWS} AS {bronze_select_sql(source)}")
+    _merge_identities(con, source, validator, result)
+    return result
+
+
+def _date_sql(dt: date | None) -> str:
+    return "NULL" if dt is None else f"DATE '{dt.isoformat()}'"
+
+
+def lines_as_text(lines: pa.Array) -> pa.Array | None:
+    """The lines as a string array over the same bytes, or None if the file is not all UTF-8."""
+    text = pa.LargeStringArray.from_buffers(len(lines), lines.buffers()[1], lines.buffers()[2])
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        # Small record batches: DuckDB scans Arrow in parallel per batch.
-        con.register("tg_lines", pa.Table.from_batches([b for c in chunks for b in c.to_batches(max_chunksize=LINES_PER_BATCH)]))
-        con.execute(f"CREATE TEMP TABLE tg_checked AS {checked_lines_sql(schema, dt)}")
-        # The slow lane: LineValidator, in file order, on every line the fast lane did not prove.
-        slow = con.execute("""SELECT c.file_idx, c.line_no, l.raw FROM tg_checked c JOIN tg_lines l USING (file_idx, line_no)
-                              WHERE NOT c.fast ORDER BY c.file_idx, c.line_no""").fetchall()
-        fast_per_file = dict(con.execute("SELECT file_idx, count(*) FROM tg_checked WHERE fast GROUP BY 1").fetchall())
-        for file_idx, counts in enumerate(files):
-            counts.lines_read += fast_per_file.get(file_idx, 0)
-            counts.loaded += fast_per_file.get(file_idx, 0)
-        result.fast_loaded = sum(fast_per_file.values())
-        slow_by_file: dict[int, list] = {}
-        for file_idx, line_no, raw in slow:
-            slow_by_file.setdefault(file_idx, []).append((line_no, raw))
-        for file_idx, counts in enumerate(files):
-            _feed_file(validator, counts, file_idx, slow_by_file.get(file_idx, []), *raws[file_idx])
-        if result.rows and _slow_keys_meet_fast_keys(con, source, validator):
-            # A key orjson read from a line SQL could not read also names a fast row: only the
-            # reference lane orders that pair correctly (first wins). Rare by construction.
-            return parse_partition(source, landing, dt, p)
-        files_tbl = pa.table({"file_idx": pa.array(range(len(files)), pa.int32()),
-                              "source_file": pa.array([c.source_file for c in files], pa.string())})
-        con.register("tg_files", files_tbl)
-        con.execute("CREATE TEMP TABLE tg_fast AS SELECT c.*, ? AS dt, f.source_file FROM tg_checked c JOIN tg_files f USING (file_idx) WHERE c.fast",
-                    [dt])
-        con.execute(token_macro_sql(p))
-        con.execute(tokens_table_sql(source))
-        _python_side_tables(con, source, p)
-        fast_rows = con.sql(bronze_select_sql(source)).to_arrow_table()
-        result.table = _combine(source, fast_rows, result)
-        result.rows = []
-        _merge_identities(con, source, validator, result)
-        return result
-    finally:
-        con.close()
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return None
+    return text
 
 
 def _feed_file(validator: LineValidator, counts: FileCounts, file_idx: int, numbered_lines, raw_file: RawFile,

@@ -10,11 +10,13 @@ import gzip
 import json
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from generator.synth import generate
 from orchestration.ingest import _frame, parse_partition, read_raw_lines
+from orchestration import ingest_sql
 from orchestration.ingest_sql import hmac_pads, parse_partition_vectorised, split_lines, token_macro_sql
 from orchestration.pseudonymize import Pseudonymizer
 
@@ -25,15 +27,19 @@ GOOD_TIME = "2026-11-03T10:00:00.000Z"
 def assert_same_result(source: str, landing: Path, dt: date | None) -> tuple:
     ref = parse_partition(source, landing, dt, Pseudonymizer(b"lane-key"))
     vec = parse_partition_vectorised(source, landing, dt, Pseudonymizer(b"lane-key"), min_lines=0)
-    # bronze order carries no meaning: compare rows by their address
-    a, b = (_frame(source, r).sort("source_file", "line_no") for r in (ref, vec))
-    assert a.columns == b.columns and a.dtypes == b.dtypes
-    assert a.height == b.height, (ref.totals(), vec.totals())
-    for col in a.columns:
-        assert a[col].to_list() == b[col].to_list(), f"{source} {dt}: column {col} differs"
-    assert ref.quarantine == vec.quarantine
-    assert ref.files == vec.files
-    assert ref.identities == vec.identities
+    # The lane reads UTF-8 files as text and others as bytes it decodes itself: both ways agree.
+    with mock.patch.object(ingest_sql, "lines_as_text", lambda lines: None):
+        as_bytes = parse_partition_vectorised(source, landing, dt, Pseudonymizer(b"lane-key"), min_lines=0)
+    for other in (vec, as_bytes):
+        # bronze order carries no meaning: compare rows by their address
+        a, b = (_frame(source, r).sort("source_file", "line_no") for r in (ref, other))
+        assert a.columns == b.columns and a.dtypes == b.dtypes
+        assert a.height == b.height, (ref.totals(), other.totals())
+        for col in a.columns:
+            assert a[col].to_list() == b[col].to_list(), f"{source} {dt}: column {col} differs"
+        assert ref.quarantine == other.quarantine
+        assert ref.files == other.files
+        assert ref.identities == other.identities
     # and a small partition, read once, through LineValidator alone
     small = parse_partition_vectorised(source, landing, dt, Pseudonymizer(b"lane-key"), min_lines=10**9)
     assert small.rows == ref.rows and small.quarantine == ref.quarantine and small.files == ref.files
@@ -132,12 +138,14 @@ TRICKY_EVENTS = [
 ]
 
 
-def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path):
+@pytest.mark.parametrize("utf8_only", [False, True], ids=["with-bad-utf8", "all-utf8"])
+def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path, utf8_only):
     landing = tmp_path / "landing"
     folder = landing / "events" / f"dt={DAY}"
     folder.mkdir(parents=True)
     clean = [_line(_event(i)) for i in range(60)]
-    tricky = [_line(t) for t in TRICKY_EVENTS] + [b"\xff\xfe{not utf8}", b'{"event_id":"u","text":"\xc3"}']
+    not_utf8 = [] if utf8_only else [b"\xff\xfe{not utf8}", b'{"event_id":"u","text":"\xc3"}']
+    tricky = [_line(t) for t in TRICKY_EVENTS] + not_utf8
     (folder / "a.jsonl").write_bytes(b"\n".join(clean[:30] + tricky) + b"\n")
     (folder / "b.jsonl").write_bytes(b"\n".join(clean[30:] + clean[:5]))  # re-delivered lines, no final newline
     (folder / "c.jsonl.gz").write_bytes(gzip.compress(b"\n".join(clean[:40]) + b"\n")[:-30])  # truncated gzip
@@ -148,8 +156,9 @@ def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path):
     assert totals["loaded"] > 60 and totals["duplicates"] > 30 and totals["invalid"] > 30
     assert vec.table is not None  # the fast lane ran: no fallback to the reference lane
     reasons = {r.split(":")[0] for _, _, r, _ in ref.quarantine}
-    assert {"not JSON", "not UTF-8", "unknown enum value", "bad timestamp", "impossible time",
+    assert {"not JSON", "unknown enum value", "bad timestamp", "impossible time",
             "wrong type", "duplicate key with different content", "truncated gzip"} <= reasons
+    assert ("not UTF-8" in reasons) != utf8_only
 
 
 def test_a_key_only_orjson_reads_sends_the_partition_to_the_reference_lane(tmp_path):
@@ -243,3 +252,44 @@ def test_sql_pseudonyms_equal_python_pseudonyms():
         con.close()
     inner, outer = hmac_pads(b"k")
     assert len(inner) == len(outer) == 64 and inner[0] == ord("k") ^ 0x36 and outer[1] == 0x5C
+
+
+def test_lines_as_text_only_for_utf8():
+    good, _ = split_lines("ok é 😀\nnext\n".encode(), "ok")
+    bad, _ = split_lines(b"ok\n\xff\xfe\n", "ok")
+    assert ingest_sql.lines_as_text(good).to_pylist() == ["ok é 😀\n", "next\n"]
+    assert ingest_sql.lines_as_text(bad) is None
+
+
+def test_bulk_insert_into_bronze_equals_the_reference_lane(tmp_path):
+    """ingest_partition inserts the fast rows straight from DuckDB: bronze, quarantine, file counts
+    and identity map equal those the reference lane writes."""
+    import duckdb
+
+    from orchestration.ingest import ingest_partition, write_partition
+    from orchestration.warehouse import WarehousePaths
+
+    landing = tmp_path / "landing"
+    generate(landing, days=2, accounts=600, seed=5, corrupt_rate=0.03)
+    ref_paths, vec_paths = WarehousePaths(tmp_path / "ref"), WarehousePaths(tmp_path / "vec")
+    p = Pseudonymizer(b"lane-key")
+    bulk = 0
+    for source in ("accounts", "events", "sessions", "enforcement", "indicators"):
+        days = [None] if source == "indicators" else [date.fromisoformat(d.name[3:]) for d in sorted((landing / source).iterdir())]
+        for day in days:
+            write_partition(parse_partition(source, landing, day, p), ref_paths, p)
+            with mock.patch.object(ingest_sql, "VECTORISED_MIN_LINES", 0):  # small partitions too
+                bulk += ingest_partition(source, landing, day, vec_paths, p).fast_loaded
+    assert bulk > 5_000  # most rows took the bulk insert
+    ignore = {"ingested_at"}
+    for db, tables in ((lambda w: w.db, ["bronze.accounts", "bronze.events", "bronze.sessions", "bronze.enforcement",
+                                          "bronze.indicators", "bronze.quarantine", "bronze.ingest_files"]),
+                       (lambda w: w.identity_db, ["actor_identity"]), (lambda w: w.quarantine_db, ["quarantine_lines"])):
+        ref, vec = duckdb.connect(str(db(ref_paths)), read_only=True), duckdb.connect(str(db(vec_paths)), read_only=True)
+        for table in tables:
+            cols = [c for (c,) in ref.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall() if c not in ignore]
+            q = f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL"
+            a, b = ref.execute(q).fetchall(), vec.execute(q).fetchall()
+            assert len(a) > 0 and a == b, table
+        ref.close()
+        vec.close()
