@@ -81,7 +81,8 @@ class Writer:
         fname = name + (".jsonl.gz" if gz else ".jsonl")
         rel = f"{source}/dt={dt}/{fname}"
         dumps = orjson.dumps
-        lines = [dumps(r) for r in recs]
+        # orjson's bytes keep a ~4 KiB buffer each: an exact-size copy cuts the generator's peak ~10x
+        lines = [bytes(memoryview(dumps(r))) for r in recs]
         self.records[source] += len(lines)
         out = self.c.apply(source, rel, recs, lines, day_start)
         data = b"\n".join(out) + b"\n" if out else b""
