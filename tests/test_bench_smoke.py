@@ -52,6 +52,10 @@ def test_bench_smoke(tmp_path, capsys):
     # the ingestion floor read the same lines
     assert run["bare_scan"]["lines"] == ingest["rows_in"]
     assert run["bare_scan"]["records"] == ingest["rows_in"]
+    assert run["bare_scan"]["load_seconds"] > 0 and run["bare_scan"]["ingest_over_load"] > 0
+    # the ingest stage leaves the bronze check steps to the checks stage; bulk rows are loaded rows
+    assert ingest["seconds"] < ingest["ingest_job_wall_seconds"]
+    assert 0 <= ingest["loaded_in_bulk"] <= ingest["rows_out"]
 
     (h,) = r["head_to_head"]
     assert "error" not in h, h.get("error")

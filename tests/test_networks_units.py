@@ -187,3 +187,24 @@ def test_dormant_accounts_woken_together():
     assert "dormant_activation" not in score_network(ring | {"max_same_day_activations": 8}, P)[1]
     small = {"coverage": {"follow_ring": 1.0}, "n_actors": 4, "max_same_day_activations": 2}
     assert "dormant_activation" not in score_network(small, P)[1]
+
+
+def test_betweenness_exact_matches_networkx_and_large_networks_are_estimated():
+    import networkx as nx
+    import numpy as np
+
+    from graph_jobs.networks import _betweenness
+
+    g = nx.relabel_nodes(nx.barabasi_albert_graph(300, 2, seed=4), lambda i: f"a_{i:04d}")
+    members, pairs = sorted(g.nodes), list(g.edges)
+    exact = _betweenness(members, pairs)
+    reference = nx.betweenness_centrality(g, normalized=True)
+    assert max(abs(exact[m] - reference[m]) for m in members) < 1e-9
+    # above the exact limit: estimated from 100 sources, close to the exact values
+    estimate = _betweenness(members, pairs, exact_max=200, sample=100)
+    e, r = np.array([estimate[m] for m in members]), np.array([reference[m] for m in members])
+    assert np.corrcoef(e, r)[0, 1] > 0.9
+    assert abs(e.sum() - r.sum()) / r.sum() < 0.2
+    top = set(sorted(members, key=reference.get)[-10:])
+    assert len(top & set(sorted(members, key=estimate.get)[-10:])) >= 7
+    assert estimate == _betweenness(members, pairs, exact_max=200, sample=100)  # the same on every run
