@@ -135,6 +135,11 @@ TRICKY_EVENTS = [
     '{"event_id":"u6","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","event_type":"lik\\u0065"}',
     '{"event_id":"u7","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"lik\\u0065","region_code":"\\u0055S"}',
     '{"event_id":"u8","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","region_code":"\\u00dcS"}',
+    # raw control characters (UTF-8, so the lane reads them as text): inside a string, and between tokens
+    '{"event_id":"c1","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"nul \x00 raw"}',
+    '{"event_id":"c2","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"tab \t raw"}',
+    '{"event_id":"c3","event_time":"2026-11-03T10:00:00Z","account_id":"a",\t"event_type":"like"}',
+    '{"event_id":"c4","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like"}\x00',
 ]
 
 
