@@ -24,7 +24,7 @@ jars: $(JARS)/.fetched
 $(JARS)/.fetched:
 	mkdir -p $(JARS)
 	@for a in $(GRAPHFRAMES_ARTIFACTS); do \
-	  mvn -q -B dependency:copy -Dartifact=$$a -DoutputDirectory=$(JARS) -Dmdep.overWriteIfNewer=true >$(JARS)/mvn.log 2>&1 \
+	  mvn -U -q -B dependency:copy -Dartifact=$$a -DoutputDirectory=$(JARS) -Dmdep.overWriteIfNewer=true >$(JARS)/mvn.log 2>&1 \
 	    || echo "warning: could not fetch $$a from Maven (see $(JARS)/mvn.log); Spark jobs run without GraphFrames"; \
 	done
 	touch $@

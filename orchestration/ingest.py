@@ -196,6 +196,9 @@ COLUMNS = {
 }
 
 
+IDENTITY_COLUMNS = [("actor_key", pl.Utf8), ("account_id", pl.Utf8), ("username", pl.Utf8), ("username_seen_at", _ts_type)]
+
+
 def identities_of(source: str, rec: dict, times: dict) -> Iterator[tuple[str, str | None, datetime | None]]:
     """(account_id, username, when) for every account a record names: the identity map's input."""
     if source == "accounts":
@@ -237,6 +240,16 @@ class PartitionResult:
     identities: dict[str, tuple[str | None, datetime | None]] = field(default_factory=dict)
     table: pa.Table | None = None  # the rows as Arrow, when the vectorised lane made them (then rows is empty)
     fast_loaded: int = 0  # rows the vectorised lane loaded in bulk (the rest went line by line)
+    # The identity map rows, pseudonyms included, when the vectorised lane made them in SQL
+    # (then `identities` is empty): IDENTITY_COLUMNS.
+    identity_table: pa.Table | None = None
+
+    def identity_rows(self, p: Pseudonymizer) -> pa.Table:
+        """The partition's identity map rows (IDENTITY_COLUMNS), whichever lane made them."""
+        if self.identity_table is not None:
+            return self.identity_table
+        return pl.DataFrame([(p.account(a), a, u, w) for a, (u, w) in self.identities.items()],
+                            schema=IDENTITY_COLUMNS, orient="row").to_arrow()
 
     def totals(self) -> dict[str, int]:
         keys = ("lines_read", "loaded", "duplicates", "invalid")
@@ -352,16 +365,9 @@ def _frame(source: str, result: PartitionResult) -> pl.DataFrame:
     return frame.drop("dt") if source == "indicators" else frame
 
 
-def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonymizer,
-                    con: duckdb.DuckDBPyConnection | None = None, fast_rows: str | None = None) -> None:
-    """Replace the partition in bronze, the quarantine and the identity map.
-
-    `con`: an open connection to the warehouse (else one is opened); `fast_rows`: a relation of
-    `con` holding more bronze rows (the vectorised lane's), inserted along with result's own.
-    """
+def write_restricted(result: PartitionResult, paths: WarehousePaths, p: Pseudonymizer) -> None:
+    """The partition's raw personal data: quarantined lines' text and the identity map."""
     source, dt = result.source, result.dt
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    # Raw personal data first (restricted store), then the analyst-side tables.
     with connect_restricted(paths.quarantine_db) as qcon:
         ensure_restricted(None, qcon)
         qcon.execute("BEGIN")
@@ -372,26 +378,30 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
                 [(dt, source, f, n, r, t) for f, n, r, t in result.quarantine],
             )
         qcon.execute("COMMIT")
-    if result.identities:
-        with connect_restricted(paths.identity_db) as icon:
-            ensure_restricted(icon, None)
-            ident = pl.DataFrame(
-                [(p.account(a), a, u, w) for a, (u, w) in result.identities.items()],
-                schema=[("actor_key", pl.Utf8), ("account_id", pl.Utf8), ("username", pl.Utf8), ("username_seen_at", _ts_type)],
-                orient="row",
-            )
-            icon.register("tg_identity", ident.to_arrow())
-            # Latest username wins; an id seen without a username never erases one.
-            icon.execute("""
-                INSERT INTO actor_identity SELECT * FROM tg_identity
-                ON CONFLICT (actor_key) DO UPDATE SET
-                  username = CASE WHEN excluded.username IS NOT NULL AND (actor_identity.username_seen_at IS NULL
-                                   OR excluded.username_seen_at >= actor_identity.username_seen_at)
-                                  THEN excluded.username ELSE actor_identity.username END,
-                  username_seen_at = CASE WHEN excluded.username IS NOT NULL AND (actor_identity.username_seen_at IS NULL
-                                   OR excluded.username_seen_at >= actor_identity.username_seen_at)
-                                  THEN excluded.username_seen_at ELSE actor_identity.username_seen_at END
-            """)
+    identity = result.identity_rows(p)
+    if not identity.num_rows:
+        return
+    with connect_restricted(paths.identity_db) as icon:
+        ensure_restricted(icon, None)
+        icon.register("tg_identity", identity)
+        # Latest username wins; an id seen without a username never erases one.
+        icon.execute("""
+            MERGE INTO actor_identity a USING tg_identity e ON a.actor_key = e.actor_key
+            WHEN MATCHED AND e.username IS NOT NULL AND (a.username_seen_at IS NULL OR e.username_seen_at >= a.username_seen_at)
+              THEN UPDATE SET username = e.username, username_seen_at = e.username_seen_at
+            WHEN NOT MATCHED THEN INSERT VALUES (e.actor_key, e.account_id, e.username, e.username_seen_at)
+        """)
+
+
+def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonymizer,
+                    con: duckdb.DuckDBPyConnection | None = None, fast_rows: str | None = None) -> None:
+    """Replace the partition in bronze, the quarantine and the identity map.
+
+    `con`: an open connection to the warehouse (else one is opened); `fast_rows`: a relation of
+    `con` holding more bronze rows (the vectorised lane's), inserted along with result's own.
+    """
+    source, dt = result.source, result.dt
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     frame = _frame(source, result)
     files = pl.DataFrame(
         [(dt, source, f.source_file, f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status, now) for f in result.files],
@@ -404,6 +414,8 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
         schema=[("dt", pl.Date), ("source", pl.Utf8), ("source_file", pl.Utf8), ("line_no", pl.Int64), ("reason", pl.Utf8)],
         orient="row",
     )
+    # Raw personal data first (restricted store): no analyst-side row names an actor the identity map lacks.
+    write_restricted(result, paths, p)
     paths.root.mkdir(parents=True, exist_ok=True)
     own = con is None
     con = duckdb.connect(str(paths.db)) if own else con

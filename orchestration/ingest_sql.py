@@ -485,14 +485,20 @@ def _combine(source: str, fast_rows: pa.Table, result: PartitionResult) -> pa.Ta
 
 
 def _merge_identities(con: duckdb.DuckDBPyConnection, source: str, validator: LineValidator, result: PartitionResult) -> None:
-    """Both lanes' identity observations, one rule: the latest username wins, ties to the later line."""
+    """Both lanes' identity observations, one rule: the latest username wins, ties to the later line.
+
+    The rows stay in Arrow, pseudonyms made in SQL (most are in tg_tokens already)."""
     slow = [(a, u, w, *validator.identity_pos[a]) for a, (u, w) in result.identities.items()]
     con.register("tg_slow_ident", pl.DataFrame(slow, schema=[("account_id", pl.Utf8), ("username", pl.Utf8), ("seen_at", pl.Datetime("us")),
                                                                ("file_idx", pl.Int32), ("line_no", pl.Int64)], orient="row").to_arrow())
-    rows = con.execute(f"""
-        WITH obs AS ({identity_observations_sql(source)} UNION ALL SELECT * FROM tg_slow_ident)
-        SELECT account_id,
-               arg_max(username, (seen_at, file_idx, line_no)) FILTER (WHERE username IS NOT NULL),
-               max(seen_at) FILTER (WHERE username IS NOT NULL)
-        FROM obs GROUP BY account_id""").fetchall()
-    result.identities = {a: (u, w) for a, u, w in rows}
+    result.identity_table = con.sql(f"""
+        WITH obs AS ({identity_observations_sql(source)} UNION ALL SELECT * FROM tg_slow_ident),
+        merged AS (
+            SELECT account_id,
+                   arg_max(username, (seen_at, file_idx, line_no)) FILTER (WHERE username IS NOT NULL) AS username,
+                   max(seen_at) FILTER (WHERE username IS NOT NULL) AS username_seen_at
+            FROM obs GROUP BY account_id)
+        SELECT coalesce(t.token, tg_token('account', m.account_id)) AS actor_key, m.account_id, m.username,
+               m.username_seen_at
+        FROM merged m LEFT JOIN tg_tokens t ON t.kind = 'account' AND t.v = m.account_id""").to_arrow_table()
+    result.identities = {}

@@ -203,6 +203,32 @@ def test_personal_data_is_pseudonymised(tmp_path, pseudo):
     assert stat.S_IMODE(os.stat(wh.identity_db).st_mode) == 0o600
 
 
+def test_identity_map_keeps_the_latest_username_across_partitions(tmp_path, pseudo):
+    """The identity map's merge rule, over partitions written in any order: the latest username
+    wins, an older snapshot written later does not undo it, an id seen without one never erases it."""
+    from datetime import datetime
+
+    from orchestration.ingest import PartitionResult, write_restricted
+
+    wh = WarehousePaths(tmp_path / "wh")
+
+    def write(day: int, identities: dict) -> dict:
+        write_restricted(PartitionResult("accounts", date(2026, 11, day), identities=identities), wh, pseudo)
+        with duckdb.connect(str(wh.identity_db), read_only=True) as con:
+            return {a: (u, w and w.day) for a, u, w in con.execute(
+                "SELECT account_id, username, username_seen_at FROM actor_identity").fetchall()}
+
+    seen = lambda day: datetime(2026, 11, day, 12)  # noqa: E731
+    assert write(1, {"a1": ("old_name", seen(1)), "a2": (None, None)}) == {"a1": ("old_name", 1), "a2": (None, None)}
+    assert write(2, {"a1": (None, None), "a2": (None, None)}) == {"a1": ("old_name", 1), "a2": (None, None)}
+    assert write(3, {"a1": ("new_name", seen(3)), "a2": ("named", seen(3))}) == {"a1": ("new_name", 3), "a2": ("named", 3)}
+    assert write(1, {"a1": ("old_name", seen(1)), "a3": (None, None)}) == {
+        "a1": ("new_name", 3), "a2": ("named", 3), "a3": (None, None)}
+    with duckdb.connect(str(wh.identity_db), read_only=True) as con:
+        keys = dict(con.execute("SELECT account_id, actor_key FROM actor_identity").fetchall())
+    assert keys == {a: pseudo.account(a) for a in ("a1", "a2", "a3")}
+
+
 def test_key_file_is_created_private_and_stable(tmp_path, monkeypatch):
     from orchestration.pseudonymize import KEY_ENV, load_or_create_key
 
