@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from expectations.runner import PATTERNS, load_suite, run_suite, suite_names, volume_verdict
+from expectations.runner import PATTERNS, columns_to_read, load_suite, run_suite, suite_names, volume_verdict
 from orchestration.checks import VOLUME_CHECK_NAME, bronze_checks, gx_asset_checks, mart_checks_for
 from orchestration.contract import CONTRACT_DIR
 from orchestration.partitions import daily_partitions
@@ -128,6 +128,45 @@ def test_failures_carry_examples():
     bad = next(r for r in out.failed if r.column == "event_type")
     assert bad.unexpected_count == 1 and bad.examples == ["dance"]
     assert "dance" in out.to_markdown()
+
+
+def test_counts_come_with_failures_and_with_tolerated_misses_only():
+    """GX runs pass/fail first and details only where reported: a failure and a `mostly`
+    expectation carry counts, a clean pass does not pay for them; all are evaluated."""
+    suite = {"name": "t", "expectations": [
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "event_type", "value_set": ["post", "share"]}},
+        {"type": "expect_column_values_to_be_in_set",
+         "kwargs": {"column": "event_type", "value_set": ["post", "share", "dance"], "mostly": 0.5}},
+        {"type": "expect_column_values_to_be_in_set",
+         "kwargs": {"column": "event_type", "value_set": ["post", "like"], "mostly": 0.9}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "event_id"}},
+    ]}
+    out = run_suite(suite, events_frame().assign(event_type=["post", "dance", "post", "like"]))
+    strict, tolerant_pass, tolerant_fail, clean = out.results
+    assert (strict.success, strict.unexpected_count, strict.examples) == (False, 2, ["dance", "like"])
+    assert (tolerant_pass.success, tolerant_pass.unexpected_count, tolerant_pass.examples) == (True, 1, ["like"])
+    assert (tolerant_fail.success, tolerant_fail.unexpected_count, tolerant_fail.examples) == (False, 1, ["dance"])
+    assert clean.success and clean.unexpected_count is None and not clean.error
+    assert out.failed == [strict, tolerant_fail]
+
+
+def test_checks_read_only_the_columns_the_suite_looks_at():
+    table = {"dt": "DATE", "source_file": "VARCHAR", "text": "VARCHAR", "note": "VARCHAR", "n": "BIGINT",
+             "hashtags": "VARCHAR[]", "mention_actor_keys": "VARCHAR[]", "kind": "ENUM('a', 'b')"}
+    suite = {"name": "t", "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "dt"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "mention_actor_keys"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "gone"}},
+    ], "meta": {"string_column_scans": [{"pattern": "ipv4_literal", "exclude_columns": ["note"]},
+                                        {"pattern": "raw_mention", "columns": ["text"]}]}}
+    # text columns for the scans, the list column only because an expectation names it; a
+    # column missing from the table stays missing (run_suite reports it)
+    assert columns_to_read(suite, table) == ["dt", "source_file", "text", "mention_actor_keys", "kind"]
+    assert columns_to_read({"name": "t", "expectations": suite["expectations"]}, table) == ["dt", "mention_actor_keys"]
+    frame = events_frame()  # noqa: F841 (DuckDB reads it by name)
+    events = columns_to_read(load_suite("bronze_events"), dict(
+        (c, t) for c, t, *_ in duckdb.sql("DESCRIBE SELECT * FROM frame").fetchall()))
+    assert not {"hashtags", "mention_actor_keys", "urls"} & set(events) and {"text", "actor_key", "event_id"} <= set(events)
 
 
 def test_ip_literal_in_free_text_is_a_warning_in_bronze_but_an_error_in_marts():

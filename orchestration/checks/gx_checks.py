@@ -23,7 +23,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
-from expectations.runner import ERROR, SuiteOutcome, load_suite, run_suite, volume_verdict
+from expectations.runner import ERROR, SuiteOutcome, columns_to_read, load_suite, run_suite, volume_verdict
 
 from ..assets.ingest import DUCKDB_WRITER_POOL, bronze_key
 from ..contract import PARTITIONED_SOURCES
@@ -74,11 +74,17 @@ def _latest_partition(con, table_sql: str) -> str | None:
     return row[0].isoformat() if row and row[0] is not None else None
 
 
-def read_table(con, table_sql: str, partition: str | None = None):
-    """The table (or one partition of it) as a pandas DataFrame."""
+def table_columns(con, table_sql: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a table or query, in order."""
+    return dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {_source(table_sql)} AS t)").fetchall())
+
+
+def read_table(con, table_sql: str, partition: str | None = None, columns: list[str] | None = None):
+    """The table (or one partition of it) as a pandas DataFrame; only `columns` when given."""
+    select = ", ".join('t."' + c.replace('"', '""') + '"' for c in columns) if columns is not None else "*"
     if partition is None:
-        return con.execute(f"SELECT * FROM {_source(table_sql)} AS t").df()
-    return con.execute(f"SELECT * FROM {_source(table_sql)} AS t WHERE t.dt = ?", [date.fromisoformat(partition)]).df()
+        return con.execute(f"SELECT {select} FROM {_source(table_sql)} AS t").df()
+    return con.execute(f"SELECT {select} FROM {_source(table_sql)} AS t WHERE t.dt = ?", [date.fromisoformat(partition)]).df()
 
 
 # --------------------------------------------------------------------------- #
@@ -187,11 +193,12 @@ def gx_asset_checks(asset_key: dg.AssetKey, suite_name: str, table_sql: str, par
             if read_partition:
                 keys = _check_partition_keys(context) or [_latest_partition(con, table_sql)]
             outcomes = {}
+            columns = columns_to_read(suite, table_columns(con, table_sql))
             for key in keys:
                 if read_partition and key is None:  # a partitioned table with no partition yet
-                    df = con.execute(f"SELECT * FROM {_source(table_sql)} AS t LIMIT 0").df()
+                    df = read_table(con, f"SELECT * FROM {_source(table_sql)} AS t LIMIT 0", None, columns)
                 else:
-                    df = read_table(con, table_sql, key)
+                    df = read_table(con, table_sql, key, columns)
                 outcomes[key] = run_suite(suite, df, con=con)
                 context.log.info(f"{suite_name} {key or ''}: {len(outcomes[key].failed)} failed of {len(outcomes[key].results)}")
         finally:
