@@ -19,7 +19,10 @@ A suite file is GX 1.x's own format (``name``, ``expectations`` with ``type``,
       ``orchestration/checks/gx_checks.py``); not used here.
 
 GX runs for real: one ephemeral context per process (cached), one pandas data
-source, a whole-dataframe batch definition, ``batch.validate(suite)``.
+source, a whole-dataframe batch definition, ``batch.validate(suite)``: first for
+pass/fail only (``BOOLEAN_ONLY``), then, for the failed expectations and those
+with ``mostly``, again with counts and examples (``SUMMARY``). The asset checks
+read only the columns a suite looks at (``columns_to_read``).
 """
 from __future__ import annotations
 
