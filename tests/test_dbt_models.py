@@ -31,6 +31,8 @@ COPY_PASTA = [
     ("a_c3", datetime(2026, 11, 3, 19, 30), "Vote for candidate X, the election is rigged, share before they delete it"),
 ]
 
+COPY_PASTA_ACROSS_BUCKETS = [("a_c6", datetime(2026, 11, 3, 15, 50)), ("a_c7", datetime(2026, 11, 3, 16, 10))]
+
 
 def _ts(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -61,7 +63,8 @@ def _session(con, session_id, t, actor, prefix, device, asn=3320, success=True):
 def build_bronze(path: Path) -> None:
     con = duckdb.connect(str(path))
     ensure_bronze(con)
-    base = ["a_s1", "a_s2", "a_s3", "a_s4", "a_p1", "a_p2", "a_p3", "a_f1", "a_h1", "a_h2", "a_c1", "a_c2", "a_c3", "a_c4", "a_c5"]
+    base = ["a_s1", "a_s2", "a_s3", "a_s4", "a_p1", "a_p2", "a_p3", "a_f1", "a_h1", "a_h2", "a_c1", "a_c2", "a_c3", "a_c4", "a_c5",
+            "a_c6", "a_c7"]
     for key in base:
         _account(con, key, OLD)
     # the 300 viral sharers and the 100 accounts behind a carrier NAT, in bulk: copies of a_s1
@@ -117,6 +120,10 @@ def build_bronze(path: Path) -> None:
     for n, (actor, when, text) in enumerate(COPY_PASTA):
         _event(con, f"e_txt{n}", when, actor, "comment", video="vA", target="a_owner", text=text,
                urls=["http://news.evil.example.com/a"] if n == 0 else [], mentions=["a_p1"] if n == 0 else [])
+    # and a pair 20 minutes apart on either side of a bucket boundary (co_text buckets are 1 h wide)
+    for actor, when in COPY_PASTA_ACROSS_BUCKETS:
+        _event(con, f"e_txt_{actor}", when, actor, "comment", video="vB", target="a_owner",
+               text="Polling stations in the north district close early today, tell everyone you know")
     _event(con, "e_lol1", datetime(2026, 11, 3, 14, 11), "a_c4", "comment", video="vA", target="a_owner", text="lol")
     _event(con, "e_lol2", datetime(2026, 11, 3, 14, 12), "a_c5", "comment", video="vA", target="a_owner", text="LOL!!")
 
@@ -276,7 +283,7 @@ def test_carrier_nat_prefix_makes_no_pairs(con):
 
 def test_near_duplicate_comments(con):
     txt = edges(con, "co_text")
-    assert set(txt) == {("a_c1", "a_c2")}
+    assert set(txt) == {("a_c1", "a_c2"), ("a_c6", "a_c7")}  # same time bucket, and adjacent buckets
     weight, evidence, first, last = txt[("a_c1", "a_c2")]
     assert evidence == 1 and 0 < weight <= 1
     assert (first, last) == (COPY_PASTA[0][1], COPY_PASTA[1][1])
@@ -318,9 +325,9 @@ def test_actor_attributes(con):
     assert c1["n_indicator_domain_hits"] == 1 and c1["n_indicator_hits"] == 1
     deleted = actor(con, "a_del")
     assert deleted["is_deleted"] is True and deleted["country"] == "FR"
-    # 15 base + 300 viral + 100 NAT + 6 created + a_del + a_owner + a_ghost + a_star (events only)
+    # 17 base + 300 viral + 100 NAT + 6 created + a_del + a_owner + a_ghost + a_star (events only)
     # + 4 follow ring accounts + 5 co-promotion posters (events only)
-    assert con.execute("select count(*) from marts.actors").fetchone()[0] == 15 + N_VIRAL + N_NAT + 6 + 1 + 3 + 4 + 5
+    assert con.execute("select count(*) from marts.actors").fetchone()[0] == 17 + N_VIRAL + N_NAT + 6 + 1 + 3 + 4 + 5
 
 
 def evidence(con, edge_type):

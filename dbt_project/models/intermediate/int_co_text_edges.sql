@@ -7,17 +7,30 @@
 with kept as (
     select * from {{ ref('int_co_text_bands') }} where is_kept
 ),
-candidates as (
-    select
-        least(l.event_id, r.event_id) as l_event,
-        greatest(l.event_id, r.event_id) as r_event,
-        min(least(l.n_group_accounts, r.n_group_accounts)) as n_group_accounts
+-- Same bucket, then the next one, as two equi-joins: a band hash that recurs all over the window is
+-- joined bucket by bucket (at most max_pairs_per_object^2 pairs per bucket pair), never across the window.
+pairs as (
+    select l.event_id as l_id, r.event_id as r_id, least(l.n_group_accounts, r.n_group_accounts) as n_group_accounts
     from kept as l
     inner join kept as r
-        on l.band_no = r.band_no and l.band_hash = r.band_hash
-        and ((r.bucket = l.bucket and l.event_id < r.event_id) or r.bucket = l.bucket + 1)
+        on l.band_no = r.band_no and l.band_hash = r.band_hash and r.bucket = l.bucket
+        and l.event_id < r.event_id
         and l.actor_key <> r.actor_key
         and abs(l.ts - r.ts) <= {{ win }}
+    union all
+    select l.event_id, r.event_id, least(l.n_group_accounts, r.n_group_accounts)
+    from kept as l
+    inner join kept as r
+        on l.band_no = r.band_no and l.band_hash = r.band_hash and r.bucket = l.bucket + 1
+        and l.actor_key <> r.actor_key
+        and abs(l.ts - r.ts) <= {{ win }}
+),
+candidates as (
+    select
+        least(l_id, r_id) as l_event,
+        greatest(l_id, r_id) as r_event,
+        min(n_group_accounts) as n_group_accounts
+    from pairs
     group by all
 ),
 verified as (
