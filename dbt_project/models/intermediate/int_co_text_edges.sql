@@ -33,10 +33,12 @@ candidates as (
     from pairs
     group by all
 ),
-verified as (
+overlap as (
     select
         c.n_group_accounts,
-        len(list_intersect(a.shingles, b.shingles)) / len(list_distinct(list_concat(a.shingles, b.shingles))) as jaccard,
+        len(list_intersect(a.shingles, b.shingles)) as n_common,
+        -- shingle lists hold distinct values: |A u B| = |A| + |B| - |A n B|, no list to build
+        len(a.shingles) + len(b.shingles) as n_both,
         least(a.actor_key, b.actor_key) as src_actor_key,
         greatest(a.actor_key, b.actor_key) as dst_actor_key,
         least(a.event_time, b.event_time) as first_seen,
@@ -44,6 +46,9 @@ verified as (
     from candidates as c
     inner join {{ ref('int_co_text_docs') }} as a on c.l_event = a.event_id
     inner join {{ ref('int_co_text_docs') }} as b on c.r_event = b.event_id
+),
+verified as (
+    select *, n_common / (n_both - n_common) as jaccard from overlap
 )
 select
     src_actor_key,
