@@ -163,6 +163,11 @@ def test_checks_read_only_the_columns_the_suite_looks_at():
     # column missing from the table stays missing (run_suite reports it)
     assert columns_to_read(suite, table) == ["dt", "source_file", "text", "mention_actor_keys", "kind"]
     assert columns_to_read({"name": "t", "expectations": suite["expectations"]}, table) == ["dt", "mention_actor_keys"]
+    # table-level expectations: the column set needs every column, a row count at least one
+    columns_match = {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["dt"]}}
+    assert columns_to_read({"name": "t", "expectations": [columns_match]}, table) == list(table)
+    row_count = {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}
+    assert columns_to_read({"name": "t", "expectations": [row_count]}, table) == ["dt"]
     frame = events_frame()  # noqa: F841 (DuckDB reads it by name)
     events = columns_to_read(load_suite("bronze_events"), dict(
         (c, t) for c, t, *_ in duckdb.sql("DESCRIBE SELECT * FROM frame").fetchall()))
