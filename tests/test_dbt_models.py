@@ -376,3 +376,12 @@ def test_window_end_var(warehouse):
     assert res.success
     row = tuple(res.result.results[0].agate_table.rows[0])
     assert row[:2] == (datetime(2026, 10, 31).date(), datetime(2026, 11, 2).date())
+
+
+def test_duckdb_memory_limit_comes_from_the_environment(tmp_path, monkeypatch):
+    """THREATGRAPH_DUCKDB_MEMORY_LIMIT reaches the DuckDB that dbt builds with (big windows spill)."""
+    monkeypatch.setenv("THREATGRAPH_DUCKDB_MEMORY_LIMIT", "1GB")
+    res = run_dbt(tmp_path, tmp_path / "limit.duckdb", "run-operation", "duckdb_memory_limit")
+    assert res.success
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert "duckdb memory_limit: 953.6 MiB" in log, log[-2000:]

@@ -34,3 +34,9 @@
     cast({{ w }}.window_start as date) as window_start,
     cast({{ w }}.window_end as date) as window_end
 {%- endmacro %}
+
+{#- `dbt run-operation duckdb_memory_limit`: the memory limit the profile gave DuckDB (a test reads it). -#}
+{% macro duckdb_memory_limit() %}
+    {% set limit = run_query("select current_setting('memory_limit')").columns[0].values()[0] %}
+    {{ log("duckdb memory_limit: " ~ limit, info=True) }}
+{% endmacro %}
