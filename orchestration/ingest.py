@@ -416,9 +416,10 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
     )
     # Raw personal data first (restricted store): no analyst-side row names an actor the identity map lacks.
     write_restricted(result, paths, p)
-    paths.root.mkdir(parents=True, exist_ok=True)
     own = con is None
-    con = duckdb.connect(str(paths.db)) if own else con
+    if own:
+        paths.root.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(paths.db))
     try:
         ensure_bronze(con)
         con.execute("BEGIN")

@@ -357,7 +357,8 @@ FAST_ROWS = "tg_bronze_fast"  # the temp view the lane leaves behind: fast rows,
 
 def parse_partition_vectorised(source: str, landing: Path, dt: date | None, p: Pseudonymizer,
                                min_lines: int | None = None) -> PartitionResult:
-    """Same result as ingest.parse_partition, the rows as an Arrow table in result.table."""
+    """Same result as ingest.parse_partition, the rows as an Arrow table in result.table (what the
+    lane tests compare; ingest_partition runs the lane inside the warehouse connection instead)."""
     con = duckdb.connect()
     try:
         result = run_vectorised_lane(con, source, landing, dt, p, min_lines)
