@@ -22,7 +22,8 @@ GX runs for real: one ephemeral context per process (cached), one pandas data
 source, a whole-dataframe batch definition, ``batch.validate(suite)``: first for
 pass/fail only (``BOOLEAN_ONLY``), then, for the failed expectations and those
 with ``mostly``, again with counts and examples (``SUMMARY``). The asset checks
-read only the columns a suite looks at (``columns_to_read``).
+read only the columns a suite looks at (``columns_to_read``). Failed values kept as
+examples are redacted first (``redact_example``): they are shown in Dagster.
 """
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ EXAMPLES = 5  # unexpected values kept per failed expectation
 # is "(start or a char outside the class)", which is the same for a contains-test;
 # tests/test_quality_checks.py holds them equal to their lookaround forms on a corpus.
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+# Accented Latin and other common scripts' letters, as literal ranges: RE2 reads no \p{L}, Python's
+# re no \x{...}. Letters only: "@" before an emoji or a symbol is no mention (ingest leaves it).
+NON_ASCII_LETTER = "[À-ÖØ-öø-ɏΑ-ΡΣ-ωА-яЁё\u0621-\u064a\u05d0-\u05ea\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\uac00-\ud7a3]"
 _H4 = r"[0-9A-Fa-f]{1,4}"
 PATTERNS = {
     # a dotted quad standing on its own: not part of a version string (Chrome/120.0.0.0),
@@ -58,11 +62,66 @@ PATTERNS = {
     # full 8-group form, or a compressed form with '::'; a /48 prefix is not a literal
     "ipv6_literal": rf"(?:^|[^0-9A-Za-z:._-])(?:(?:{_H4}:){{7}}{_H4}|(?:{_H4}:){{1,7}}:(?:{_H4}(?::{_H4}){{0,6}})?"
                     rf"|::(?:{_H4}(?::{_H4}){{0,6}}))(?:$|[^0-9A-Za-z:./_-])",
-    # an @mention that is not a pseudonym (ingest replaces every mention with @a_<20 hex>)
+    # an @mention that is not a pseudonym (ingest replaces every mention with @a_<20 hex>),
+    # in Latin or another common script
     "raw_mention": r"(?:^|[^0-9A-Za-z_.\-])@(?:[A-Zb-z0-9_]|a(?:$|[^_])|a_[0-9a-f]{0,19}(?:$|[^0-9a-f])"
-                   r"|a_[0-9a-f]{20}[0-9A-Za-z_])",
+                   r"|a_[0-9a-f]{20}[0-9A-Za-z_]|" + NON_ASCII_LETTER + ")",
     "email_address": r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
 }
+
+
+# --------------------------------------------------------------------------- #
+# Examples without personal data
+# --------------------------------------------------------------------------- #
+# Failed expectations' examples reach Dagster metadata, which stakeholders see. The scans for
+# IPs, e-mail addresses and raw mentions fail on exactly the values that must not be shown, so
+# every example is redacted before it is kept: what a value is stays ("client-ip <ipv4>"), the
+# value does not. Masks err wide (any dotted quad is an <ipv4>): a mask costs a little context,
+# a miss leaks a person.
+_PSEUDONYM = r"[a-z]{1,3}_[0-9a-f]{20}"  # what ingest writes for an account, username, device, IP, e-mail
+_IS_PSEUDONYM = re.compile(_PSEUDONYM)
+_PLATFORM_ID = r"[a-z]{1,3}_[0-9a-f]{16}(?:[0-9a-f]{4})?"  # a pseudonym, or an id we make (net_<16 hex>)
+_PSEUDONYM_FORMAT = re.compile(r"\^[a-z]{1,3}_\[0-9a-f\]\{20\}\$")  # a suite's regex for a pseudonym column
+_H4_RUN = r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*"
+_PERSONAL = re.compile(rf"""
+    (?P<keep>(?<![\w.%+-])@?{_PLATFORM_ID}(?!\w))   # pseudonyms, pseudonymised mentions, network ids: published
+  | (?P<email>[\w.%+-]+@[\w-]+(?:\.[\w-]+)*)         # local@domain; also local@<pseudonym>: the local part is personal
+  | (?P<ipv4>(?<![\d.])(?:\d{{1,3}}\.){{3}}\d{{1,3}}(?!\d))
+  | (?P<ipv6>(?<![\w:])(?:(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}|(?:{_H4_RUN})?::(?:{_H4_RUN})?)(?![\w:]|\.\d))  # '.\d': ::ffff:10.0.0.1 is an <ipv4>
+  | (?P<handle>@\w[\w.-]*)                           # any script: @Ольга_Петрова
+  | (?P<digits>(?<![0-9A-Za-z])\d{{6,}}(?![0-9A-Za-z]))  # phone numbers, numeric account ids; not hex ids
+""", re.VERBOSE)
+_ONLY_MASKS = re.compile(r"(?:<(?:email|ipv4|ipv6|handle|digits)>)+")
+
+
+def redact_text(text: str) -> str:
+    """`text` with e-mail addresses, IPv4/IPv6 literals, @handles and runs of 6+ digits masked as
+    '<email>', '<ipv4>', '<ipv6>', '<handle>', '<digits>'; pseudonyms (a_<20 hex>, @a_...) and
+    network ids stay."""
+    return _PERSONAL.sub(lambda m: m.group() if m.lastgroup == "keep" else f"<{m.lastgroup}>", text)
+
+
+def pseudonym_columns(suite_json: dict) -> frozenset[str]:
+    """Columns the suite requires to hold pseudonyms (a `^a_[0-9a-f]{20}$`-style regex)."""
+    return frozenset(e["kwargs"]["column"] for e in suite_json.get("expectations", [])
+                     if e["type"] == "expect_column_values_to_match_regex"
+                     and _PSEUDONYM_FORMAT.fullmatch(e["kwargs"].get("regex", "")))
+
+
+def redact_example(value: Any, pseudonym_cols: frozenset[str] = frozenset(), column: str | None = None) -> Any:
+    """An example value safe to show: strings go through redact_text; in a pseudonym column a value
+    that is not a pseudonym is a raw identifier (a username, an account id) that no pattern can
+    recognise, so only its length is shown. Lists and dicts (compound keys) are redacted inside."""
+    if isinstance(value, str):
+        if column in pseudonym_cols and not _IS_PSEUDONYM.fullmatch(value):
+            masked = redact_text(value)
+            return masked if _ONLY_MASKS.fullmatch(masked) else f"<not a pseudonym: {len(value)} chars>"
+        return redact_text(value)
+    if isinstance(value, (list, tuple)):
+        return [redact_example(v, pseudonym_cols, column) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_example(v, pseudonym_cols, k) for k, v in value.items()}
+    return value
 
 
 # --------------------------------------------------------------------------- #
@@ -480,6 +539,10 @@ def run_suite(suite_json: dict, df: pd.DataFrame, con=None) -> SuiteOutcome:
     df = lists_as_tuples(df)
     outcomes = _run_gx(name, expand_suite(suite_json, df), df)
     outcomes += check_references(suite_json, df, con)
+    # The one place examples are made safe: every report (metadata, markdown) reads them from here.
+    identity = pseudonym_columns(suite_json)
+    for r in outcomes:
+        r.examples = [redact_example(v, identity, r.column) for v in r.examples]
     return SuiteOutcome(suite=name, row_count=len(df), results=outcomes)
 
 

@@ -60,6 +60,22 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--graph-engine", choices=("auto", "spark", "local"), default="auto")
 
 
+# Analysts' SQL may read the snapshot and nothing else: the restricted store (identity
+# map, pseudonym key) sits in the same warehouse folder, so no file access (ATTACH,
+# COPY ... TO, read_csv/read_text/read_parquet), no extensions; locked so a query
+# cannot SET it back.
+SNAPSHOT_CONFINEMENT = {"enable_external_access": False, "lock_configuration": True}
+SQL_CONFINEMENT_HINT = ("`threatgraph sql` reads only the published snapshot's tables: "
+                        "files, other databases (ATTACH), COPY ... TO and extensions are disabled")
+
+
+def connect_snapshot(snapshot: Path):
+    """A read-only connection to the published snapshot that cannot reach anything outside it."""
+    import duckdb
+
+    return duckdb.connect(str(snapshot), read_only=True, config=SNAPSHOT_CONFINEMENT)
+
+
 def cmd_sql(args) -> int:
     import duckdb
 
@@ -67,23 +83,27 @@ def cmd_sql(args) -> int:
     if not snapshot.exists():
         print(f"error: no published snapshot at {snapshot} (run `threatgraph run` first)", file=sys.stderr)
         return EXIT_USAGE
-    con = duckdb.connect(str(snapshot), read_only=True)
+    con = connect_snapshot(snapshot)
     try:
         rel = con.sql(args.query)
+        if rel is None:
+            return EXIT_OK
+        if args.csv:
+            import csv
+
+            w = csv.writer(sys.stdout)
+            rows = rel.fetchall()  # before the header: a query that fails while running prints nothing
+            w.writerow(rel.columns)
+            w.writerows(rows)
+        else:
+            rel.show(max_rows=args.max_rows, max_width=200)
     except duckdb.Error as e:
         print(f"error: {e}", file=sys.stderr)
+        if isinstance(e, duckdb.PermissionException):
+            print(SQL_CONFINEMENT_HINT, file=sys.stderr)
         return EXIT_USAGE
-    if rel is None:
-        return EXIT_OK
-    if args.csv:
-        import csv
-
-        w = csv.writer(sys.stdout)
-        w.writerow(rel.columns)
-        for row in rel.fetchall():
-            w.writerow(row)
-    else:
-        rel.show(max_rows=args.max_rows, max_width=200)
+    finally:
+        con.close()
     return EXIT_OK
 
 

@@ -45,7 +45,11 @@ _JSON_TYPES = {
 
 
 class InvalidRecord(ValueError):
-    """A line that breaks the contract; the message is the quarantine reason."""
+    """A line that breaks the contract; the message is the quarantine reason.
+
+    Reasons name the field and the rule, never the value: they sit in the analyst-side
+    bronze.quarantine, and a producer that writes a person's data into the wrong field would
+    leak it there. The line itself is in the restricted store (quarantine_lines)."""
 
 
 def parse_rfc3339(value: str) -> datetime:
@@ -114,7 +118,7 @@ def _compile_check(rule: _FieldRule):
             if not ok:
                 raise InvalidRecord(f"wrong type: {name} is {_json_type(v)}, expected {expected}")
         if enum is not None and v not in enum:
-            raise InvalidRecord(f"unknown enum value: {name}={_short(v)}")
+            raise InvalidRecord(f"unknown enum value: {name}")
         if v is None:
             return
         cls = v.__class__
@@ -124,12 +128,12 @@ def _compile_check(rule: _FieldRule):
             if rule.max_length is not None and len(v) > rule.max_length:
                 raise InvalidRecord(f"too long: {name} ({len(v)} > {rule.max_length})")
             if rule.pattern is not None and not rule.pattern.search(v):
-                raise InvalidRecord(f"bad format: {name}={_short(v)}")
+                raise InvalidRecord(f"bad format: {name} does not match {rule.pattern.pattern}")
             if rule.date_time:
                 try:
                     times[name] = parse_rfc3339(v)
                 except ValueError:
-                    raise InvalidRecord(f"bad timestamp: {name}={_short(v)}") from None
+                    raise InvalidRecord(f"bad timestamp: {name} is not an RFC 3339 date-time") from None
         elif cls is int or cls is float:
             if (rule.minimum is not None and v < rule.minimum) or (rule.maximum is not None and v > rule.maximum):
                 raise InvalidRecord(f"out of range: {name}={v}")
@@ -173,11 +177,6 @@ def _json_type(v) -> str:
         if _JSON_TYPES[t](v):
             return t
     return type(v).__name__
-
-
-def _short(v) -> str:
-    s = json.dumps(v, ensure_ascii=True) if not isinstance(v, str) else repr(v)
-    return s if len(s) <= 60 else s[:57] + "..."
 
 
 @lru_cache(maxsize=None)

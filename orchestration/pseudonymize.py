@@ -19,10 +19,15 @@ from pathlib import Path
 KEY_ENV = "THREATGRAPH_PSEUDONYM_KEY"
 
 # Prefix per kind: a pseudonym says what it stands for.
-PREFIX = {"account": "a_", "username": "u_", "display_name": "n_", "device": "d_", "ip": "ip_"}
+PREFIX = {"account": "a_", "username": "u_", "display_name": "n_", "device": "d_", "ip": "ip_", "email": "e_"}
 DIGEST_HEX_CHARS = 20  # 80 bits: collisions are negligible at hundreds of millions of accounts
 
-_MENTION = re.compile(r"@([A-Za-z0-9_.\-]{1,128})")
+# \w is Unicode here: handles and addresses in any script. An address goes first, whole, so its
+# domain is not read as a mention and its local part does not stay behind.
+_EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+# A handle ends on a word character: "@bob." is the handle bob and a full stop. No length cap,
+# so a long handle leaves no tail.
+_MENTION = re.compile(r"@(\w(?:[\w.\-]*\w)?)")
 
 
 def load_or_create_key(key_file: Path) -> bytes:
@@ -62,12 +67,16 @@ class Pseudonymizer:
         return None if value is None else self.token(kind, value)
 
     def free_text(self, text: str | None, known_ids: list[str] | tuple = ()) -> str | None:
-        """Keep the text, but replace @mentions and raw account ids in it by pseudonyms."""
+        """Keep the text, but replace raw account ids, e-mail addresses and @mentions in it by pseudonyms."""
         if not text:
             return text
-        for raw in known_ids:
-            if raw and raw in text:
+        # Longest first: an id inside a longer one must not leave the longer one's rest in plain text.
+        for raw in sorted({r for r in known_ids if r}, key=lambda r: (-len(r), r)):
+            if raw in text:
                 text = text.replace(raw, self.token("account", raw))
+        if "@" not in text:
+            return text
+        text = _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)
         return _MENTION.sub(lambda m: "@" + self._mention(m.group(1)), text)
 
     def _mention(self, handle: str) -> str:
@@ -90,20 +99,23 @@ def ip_network_prefix(ip: str | None) -> tuple[str | None, int | None]:
     return str(ipaddress.ip_network(f"{addr}/{bits}", strict=False)), addr.version
 
 
-_RUN = re.compile(r"[A-Za-z]+|[0-9]+|.", re.S)
+_RUN = re.compile(r"[^\W\d_]+|\d+|.", re.S)  # letter runs (any script), digit runs, one other character
+SHAPE_PUNCTUATION = frozenset("_.-")  # what templated usernames are made of; any other character is '~'
 
 
 def username_shape(username: str) -> tuple[int, int, str]:
-    """(length, longest digit run, shape): letter runs become 'a', digit runs '9'."""
+    """(length, longest digit run, shape): letter runs of any script become 'a', digit runs '9',
+    '_', '.' and '-' stay, anything else is '~'. The shape goes to analysts: no character of the
+    username itself may reach it but that punctuation."""
     shape = []
     longest_digits = 0
     for m in _RUN.finditer(username):
         tok = m.group(0)
-        if tok.isdigit() and tok.isascii():
+        if tok[0].isdigit():
             shape.append("9")
             longest_digits = max(longest_digits, len(tok))
-        elif tok.isalpha() and tok.isascii():
+        elif tok[0].isalpha():
             shape.append("a")
         else:
-            shape.append(tok)
+            shape.append(tok if tok in SHAPE_PUNCTUATION else "~")
     return len(username), longest_digits, "".join(shape)[:64]

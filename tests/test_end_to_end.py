@@ -205,6 +205,53 @@ def test_cli_sql_prints_and_csv(published):
     assert ro.returncode != 0
 
 
+def test_cli_sql_reads_the_snapshot_and_nothing_else(published, tmp_path):
+    """Analysts' SQL cannot reach the restricted store next to the snapshot, write files or load extensions."""
+    from orchestration.cli import SQL_CONFINEMENT_HINT
+    from orchestration.publish import PUBLISHED_TABLES
+
+    exe = Path(sys.executable).parent / "threatgraph"
+
+    def sql(query: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(exe), "sql", query, "--warehouse", str(published), "--csv"],
+                              capture_output=True, text=True, timeout=120)
+
+    restricted = published / "restricted"
+    con = duckdb.connect(str(restricted / "identity.duckdb"), read_only=True)
+    account_ids = {r[0] for r in con.execute("SELECT account_id FROM actor_identity").fetchall()}
+    con.close()
+    assert account_ids
+    key_file = restricted / "pseudonym.key"
+    secret = key_file.read_text().strip() if key_file.exists() else None
+    out_file = tmp_path / "dump.csv"
+    refused = {
+        "attach": f"ATTACH '{restricted / 'identity.duckdb'}' AS r (READ_ONLY); SELECT account_id FROM r.actor_identity",
+        "read_text": f"SELECT content FROM read_text('{key_file}')",
+        "read_csv": f"SELECT * FROM read_csv('{restricted / 'identity.duckdb'}')",
+        "copy_to": f"COPY (SELECT * FROM actors) TO '{out_file}'",
+        "unlock": f"SET enable_external_access = true; SELECT content FROM read_text('{key_file}')",
+        "install": "INSTALL httpfs",
+        "load": "LOAD httpfs",
+    }
+    for what, query in refused.items():
+        p = sql(query)
+        assert p.returncode == 2 and p.stdout == "", (what, p.stdout, p.stderr)
+        assert SQL_CONFINEMENT_HINT in p.stderr or "configuration has been locked" in p.stderr, (what, p.stderr)
+        assert not account_ids & set(re.findall(r"[\w.@-]+", p.stderr)), what
+        assert secret is None or secret not in p.stderr, what
+    assert not out_file.exists()
+
+    # every published table still answers, with the rows the snapshot holds
+    con = duckdb.connect(str(published / "serving" / "analytics.duckdb"), read_only=True)
+    expected = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in PUBLISHED_TABLES}
+    con.close()
+    union = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {t}" for t in PUBLISHED_TABLES)
+    p = sql(union)
+    assert p.returncode == 0, p.stderr
+    got = {t: int(n) for t, n in (line.split(",") for line in p.stdout.strip().splitlines()[1:])}
+    assert got == expected and got["actors"] > 0
+
+
 def test_volume_collapse_blocks_publication(landing, published, tmp_path, capsys):
     """A later day with a few percent of the usual events fails its blocking check; nothing is published."""
     collapsed = tmp_path / "landing"

@@ -170,6 +170,12 @@ def test_coordination_pairs_read_evidence_edges():
     # phrase, as memes are), b-c (one triangle) and a-d (one co-promoted post) are not enough alone.
     assert rows == [("a", "b", 1, ["co_text"]), ("a", "c", 1, ["follow_ring"]), ("b", "d", 1, ["co_promotion"]),
                     ("c", "d", 2, ["co_promotion", "co_share"])]
+    # The same type in both directions is one pair and one type, its evidence and weight summed:
+    # b-e's second shared phrase (written e-b) makes two, enough for co_text.
+    con.execute("INSERT INTO marts.actor_edges VALUES ('e', 'b', 'co_text', 0.25, 1)")
+    rows = con.execute(f"SELECT src, dst, weight, n_types, coaction_evidence, edge_types FROM ({coordination_pairs_sql(P, rel)}) "
+                       "WHERE src = 'b' AND dst = 'e'").fetchall()
+    assert rows == [("b", "e", 0.55, 1, 2, ["co_text"])]
 
 
 def test_dormant_accounts_woken_together():

@@ -7,8 +7,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from expectations.runner import PATTERNS, columns_to_read, load_suite, run_suite, suite_names, volume_verdict
+from expectations.runner import (NON_ASCII_LETTER, PATTERNS, columns_to_read, load_suite, pseudonym_columns, redact_example, redact_text,
+                                 run_suite, suite_names, volume_verdict)
 from orchestration.checks import VOLUME_CHECK_NAME, bronze_checks, gx_asset_checks, mart_checks_for
+from orchestration.checks.gx_checks import suite_check_result
 from orchestration.contract import CONTRACT_DIR
 from orchestration.partitions import daily_partitions
 from orchestration.resources import PlatformStorage
@@ -128,6 +130,54 @@ def test_failures_carry_examples():
     bad = next(r for r in out.failed if r.column == "event_type")
     assert bad.unexpected_count == 1 and bad.examples == ["dance"]
     assert "dance" in out.to_markdown()
+
+
+@pytest.mark.parametrize("raw,shown", [
+    ("Mozilla/5.0 (X11) client-ip 198.51.100.23", "Mozilla/5.0 (X11) client-ip <ipv4>"),
+    ("john.doe@gmail.com", "<email>"),
+    ("write to maria.sanchez.1984@gmail.com or @Ольга_Петрова", "write to <email> or <handle>"),
+    ("maria.sanchez.1984@a_d0a90aa5dc162771be6d", "<email>"),  # domain pseudonymised, local part personal
+    ("from 2001:db8::17 via ::ffff:10.0.0.1.", "from <ipv6> via ::ffff:<ipv4>."),
+    ("call +49 1701234567, account 9000123456", "call +49 <digits>, account <digits>"),
+    (f"vote early @{A2} at 12:30:45 in {N1}", f"vote early @{A2} at 12:30:45 in {N1}"),  # published ids stay
+])
+def test_redact_text_masks_personal_values(raw, shown):
+    assert redact_text(raw) == shown
+
+
+def test_raw_identifiers_in_pseudonym_columns_show_no_characters():
+    ids = pseudonym_columns(load_suite("bronze_events"))
+    assert {"actor_key", "target_actor_key"} <= ids and "event_type" not in ids
+    assert redact_example("maria_s", ids, "actor_key") == "<not a pseudonym: 7 chars>"
+    assert redact_example("198.51.100.23", ids, "actor_key") == "<ipv4>"
+    assert redact_example(A1, ids, "actor_key") == A1
+    assert (redact_example({"actor_key": "maria_s", "event_id": "e1"}, ids, "actor_key,event_id")
+            == {"actor_key": "<not a pseudonym: 7 chars>", "event_id": "e1"})
+    assert redact_example(["bob@example.org", None, 3], ids, "text") == ["<email>", None, 3]
+
+
+def test_failed_personal_data_gates_show_no_personal_value_in_check_metadata():
+    """The gates that catch personal data fail on it; the Dagster metadata says what was found, not the value."""
+    planted = events_frame().assign(
+        session_id=["s0", "client-ip 198.51.100.23", "s2", "s3"],
+        video_id=["v0", "v1", "2001:db8::17", "v3"],
+        text=["write to john.doe@gmail.com", "hi @maria_s", "x", "y"],
+        actor_key=["9000123456", "maria_s", A2, A3],
+    )
+    result = suite_check_result({"2026-01-02": run_suite(load_suite("bronze_events"), planted)})
+    assert not result.passed
+    examples = {f["expectation"]: f["examples"] for f in result.metadata["failed_expectations"].value}
+    scan = "expect_column_values_to_not_match_regex"
+    assert examples[f"{scan}(session_id)[no_ipv4_literal]"] == ["client-ip <ipv4>"]
+    assert examples[f"{scan}(video_id)[no_ipv6_literal]"] == ["<ipv6>"]
+    assert examples[f"{scan}(text)[no_email_address]"] == ["write to <email>"]
+    assert examples[f"{scan}(text)[no_raw_mention]"] == ["hi <handle>"]
+    assert sorted(examples["expect_column_values_to_match_regex(actor_key)"]) == ["<digits>", "<not a pseudonym: 7 chars>"]
+    report = result.metadata["report"].value
+    assert "client-ip <ipv4>" in report
+    shown = json.dumps(result.metadata["failed_expectations"].value) + report
+    for raw in ("198.51.100.23", "2001:db8::17", "john.doe", "gmail.com", "maria_s", "9000123456"):
+        assert raw not in shown
 
 
 def test_counts_come_with_failures_and_with_tolerated_misses_only():
@@ -362,7 +412,7 @@ SPEC_PATTERNS = {
     "ipv6_literal": r"(?<![0-9A-Za-z:._-])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
                     r"|(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"
                     r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![0-9A-Za-z:./_-])",
-    "raw_mention": r"(?<![0-9A-Za-z_.\-])@(?!a_[0-9a-f]{20}(?![0-9A-Za-z_]))[A-Za-z0-9_]",
+    "raw_mention": r"(?<![0-9A-Za-z_.\-])@(?!a_[0-9a-f]{20}(?![0-9A-Za-z_]))(?:[A-Za-z0-9_]|" + NON_ASCII_LETTER + ")",
 }
 
 
@@ -371,7 +421,8 @@ def _scan_corpus(n=30000, seed=7):
 
     rng = random.Random(seed)
     pieces = ["1", "25", "255", "256", "10", "0", ".", ".", ":", "::", "/", "_", "-", "@", "a", "a_", "f", "e8",
-              " ", "x", "Z", "\n", "0123456789abcdef", "1.2.3.4", "fe80::1", "@a_", "0123456789abcdef0123"]
+              " ", "x", "Z", "\n", "0123456789abcdef", "1.2.3.4", "fe80::1", "@a_", "0123456789abcdef0123",
+              "Ж", "é", "李", "🙂", "×"]
     corpus = ["@a_0123456789abcdef0123", "@a_0123456789abcdef0123x", "@a_0123456789abcdef012", "@a", "@a\n",
               "x@a_0123456789abcdef0123", "1.2.3.4\n", "1.2.3.4.", "1.2.3.4.5", "::", "a::1", "@_", "@"]
     for _ in range(n):

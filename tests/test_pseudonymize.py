@@ -1,0 +1,73 @@
+"""What pseudonymisation leaves of personal data in the fields analysts see: nothing.
+
+username_shape reaches the published actors table; free_text reaches bronze and staging texts.
+"""
+import re
+
+import pytest
+
+from expectations.runner import PATTERNS
+from orchestration.pseudonymize import Pseudonymizer, username_shape
+
+P = Pseudonymizer(b"test-key")
+SHAPE_ALPHABET = set("a9_.-~")
+
+
+@pytest.mark.parametrize("username, expected", [
+    ("anna_1987", (9, 4, "a_9")),
+    ("Ольга_Петрова", (13, 0, "a_a")),          # Cyrillic letters are letters
+    ("李小龙", (3, 0, "a")),
+    ("josé_garcía", (11, 0, "a_a")),             # one run, not a, é, a
+    ("علي٣٤٥", (6, 3, "a9")),                    # Arabic-Indic digits are digits
+    ("anna★1987 x", (11, 4, "a~9~a")),           # a symbol or a space is '~', never itself
+    ("x.y-z", (5, 0, "a.a-a")),
+])
+def test_username_shape_keeps_no_character_of_the_name(username, expected):
+    assert username_shape(username) == expected
+    assert set(username_shape(username)[2]) <= SHAPE_ALPHABET
+
+
+def test_free_text_replaces_addresses_whole_and_case_insensitively():
+    text = P.free_text("write to Jane.Doe@Example.org or jane.doe@example.org, not @ me")
+    token = P.token("email", "jane.doe@example.org")
+    assert text == f"write to {token} or {token}, not @ me"
+    assert not re.search(PATTERNS["email_address"], text) and not re.search(PATTERNS["raw_mention"], text)
+
+
+@pytest.mark.parametrize("handle", ["Ольга_Петрова", "李小龙", "josé_garcía", "x" * 300])
+def test_free_text_replaces_mentions_in_any_script_and_of_any_length(handle):
+    assert P.free_text(f"hey @{handle}!") == f"hey @{P.token('account', handle)}!"
+    # the gate on analyst tables sees the raw mention, and not what ingest leaves
+    assert re.search(PATTERNS["raw_mention"], f"hey @{handle}!")
+    assert not re.search(PATTERNS["raw_mention"], P.free_text(f"hey @{handle}!"))
+
+
+def test_a_mention_ends_on_a_word_character():
+    # "@bob." at the end of a sentence is bob's mention, the same pseudonym as "@bob"
+    assert P.free_text("thanks @bob. and @bob") == f"thanks @{P.token('account', 'bob')}. and @{P.token('account', 'bob')}"
+
+
+def test_known_ids_inside_longer_ones_leave_no_rest():
+    # acc_1 is inside acc_10: replaced first, it would leave "...0" of acc_10 behind
+    text = P.free_text("acc_10 follows acc_1", ["acc_1", "acc_10"])
+    assert text == f"{P.token('account', 'acc_10')} follows {P.token('account', 'acc_1')}"
+
+
+def test_pseudonyms_already_in_the_text_stay():
+    once = P.free_text("cc @acc_7 and mail me at a@b.io", ["acc_7"])
+    assert P.free_text(once) == once
+
+
+@pytest.mark.parametrize("field, value", [("change_type", "jane.roe@example.com"), ("signup_country", "Jane Roe"),
+                                          ("event_time", "user 555-0100 jane")])
+def test_quarantine_reasons_name_the_rule_not_the_value(field, value):
+    # reasons are analyst-side (bronze.quarantine); a value in the wrong field may be anyone's data
+    from orchestration.contract import InvalidRecord, schema_for
+
+    rec = {"account_id": "acc_1", "event_time": "2026-11-03T10:00:00Z", "change_type": "snapshot",
+           "created_at": "2020-01-01T00:00:00Z", "username": "jane_roe", field: value}
+    with pytest.raises(InvalidRecord) as e:
+        schema_for("accounts").check(rec)
+    reason = str(e.value)
+    assert reason.split(":")[0] in {"unknown enum value", "bad format", "bad timestamp"} and field in reason
+    assert "jane" not in reason.lower() and "555" not in reason
