@@ -22,3 +22,9 @@ def landing_dir() -> str:
 
 def warehouse_dir() -> str:
     return os.environ.get("THREATGRAPH_WAREHOUSE", str(REPO_ROOT / "data" / "warehouse"))
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for warehouse work (THREATGRAPH_DUCKDB_MEMORY_LIMIT, e.g. 8GB; default
+    80% of RAM, DuckDB's own). The dbt profile reads the same variable."""
+    return os.environ.get("THREATGRAPH_DUCKDB_MEMORY_LIMIT", "80%")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from .settings import duckdb_memory_limit
+
 BRONZE_DDL = {
     "accounts": """
         dt DATE NOT NULL, source_file VARCHAR NOT NULL, line_no BIGINT NOT NULL,
@@ -97,6 +99,14 @@ def _restrict(path: Path) -> None:
     os.chmod(path.parent, 0o700)
     if path.exists():
         os.chmod(path, 0o600)
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The connection, held to THREATGRAPH_DUCKDB_MEMORY_LIMIT: beyond it DuckDB spills to disk
+    instead of growing (a scale-L aggregation would take 10 GiB). SET, not connect(config=...):
+    connections of one process to one file must share their config, and tests open their own."""
+    con.execute(f"SET memory_limit = '{duckdb_memory_limit().replace(chr(39), '')}'")
+    return con
 
 
 @contextmanager

@@ -98,3 +98,26 @@ def test_ingest_metadata_of_a_backfill_adds_up_both_lanes():
     meta = ingest_metadata(merge_results([day1, day2]))
     assert (meta["lines_read"], meta["loaded"], meta["duplicates"], meta["invalid"]) == (15, 13, 1, 1)
     assert meta["loaded_in_bulk"] == 6 and meta["counts_reconcile"] is True
+
+
+def test_pipeline_duckdb_connections_are_held_to_the_memory_limit(tmp_path, monkeypatch):
+    """THREATGRAPH_DUCKDB_MEMORY_LIMIT holds the pipeline's own warehouse connections too, not only dbt's."""
+    import duckdb
+
+    from orchestration.checks.gx_checks import connect_read_only
+    from orchestration.warehouse import limit_memory
+
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).close()
+    default = duckdb.connect().execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    monkeypatch.delenv("THREATGRAPH_DUCKDB_MEMORY_LIMIT", raising=False)
+    con = limit_memory(duckdb.connect(str(db), read_only=True))
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == default  # DuckDB's own 80%
+    con.close()
+    monkeypatch.setenv("THREATGRAPH_DUCKDB_MEMORY_LIMIT", "1GB")
+    con = connect_read_only(db)  # the quality checks' reader
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"
+    con.close()
+    monkeypatch.setenv("THREATGRAPH_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(duckdb.Error, match="(?i)memory"):
+        limit_memory(duckdb.connect())
