@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from .contract import ALL_SOURCES, RECORD_KEY, InvalidRecord, check_times, schema_for
 from .pseudonymize import Pseudonymizer, ip_network_prefix, username_shape
-from .warehouse import WarehousePaths, connect_restricted, ensure_bronze, ensure_restricted
+from .warehouse import WarehousePaths, connect_restricted, ensure_bronze, ensure_restricted, limit_memory
 
 RAW_TEXT_LIMIT = 10_000  # quarantine keeps this much of a bad line
 
@@ -43,10 +43,27 @@ def partition_files(landing: Path, source: str, dt: date | None) -> list[Path]:
         if not ref.is_dir():
             return []
         return sorted(p for p in ref.iterdir() if p.is_file() and is_data_name(p.name) and p.name.startswith("indicators"))
+    return [p for p in _partition_entries(landing, source, dt) if is_jsonl_name(p.name)]
+
+
+def is_jsonl_name(name: str) -> bool:
+    """Contract: data files are <any>.jsonl or <any>.jsonl.gz (case and spelling as written)."""
+    return name.endswith((".jsonl", ".jsonl.gz"))
+
+
+def skipped_files(landing: Path, source: str, dt: date | None) -> list[Path]:
+    """Files in a partition folder with a data name but another ending (part.JSONL, part.json):
+    not contract data, so never read, but an operator must see they were there."""
+    if source == "indicators":
+        return []
+    return [p for p in _partition_entries(landing, source, dt) if not is_jsonl_name(p.name)]
+
+
+def _partition_entries(landing: Path, source: str, dt: date | None) -> list[Path]:
     folder = partition_dir(landing, source, dt)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and is_data_name(p.name) and (p.name.endswith(".jsonl") or p.name.endswith(".jsonl.gz")))
+    return sorted(p for p in folder.iterdir() if p.is_file() and is_data_name(p.name))
 
 
 def landed_partitions(landing: Path, sources=("accounts", "events", "sessions", "enforcement")) -> list[date]:
@@ -65,6 +82,13 @@ def landed_partitions(landing: Path, sources=("accounts", "events", "sessions", 
     return sorted(days)
 
 
+# The quarantine reason of a damaged gzip file's unreadable rest, by file status.
+GZIP_DAMAGE = {
+    "truncated_gzip": "truncated gzip: file ends before the end-of-stream marker, rest of file lost",
+    "corrupt_gzip": "corrupt gzip: damaged compressed data or checksum, rest of file unreadable",
+}
+
+
 @dataclass
 class RawFile:
     lines: list[bytes]
@@ -73,27 +97,49 @@ class RawFile:
 
 
 def read_file_bytes(path: Path) -> tuple[bytes, str]:
-    """The file's content, gunzipped when .gz, and its status: ok, truncated_gzip or corrupt_gzip."""
+    """The file's content, gunzipped when .gz, and its status: ok, truncated_gzip or corrupt_gzip.
+
+    A damaged file keeps everything decoded before the damage; what follows the last newline
+    then is the file's unreadable tail (read_raw_lines, ingest_sql.split_lines)."""
     data = path.read_bytes()
     if not path.name.endswith(".gz"):
         return data, "ok"
-    status = "ok"
     out = []
-    d = zlib.decompressobj(wbits=31)
     rest = data
-    try:
-        while rest:
-            out.append(d.decompress(rest))
-            if not d.eof:
-                status = "truncated_gzip"
-                out.append(d.flush())
-                break
-            rest = d.unused_data  # concatenated gzip members
-            if rest:
-                d = zlib.decompressobj(wbits=31)
-    except zlib.error:
-        status = "corrupt_gzip"
-    return b"".join(out), status
+    while rest:
+        d = zlib.decompressobj(wbits=31)
+        try:
+            out.append(d.decompress(rest))  # one call per member: the fast path
+        except zlib.error:
+            # zlib drops the whole call's output on an error (a bad CRC after intact data
+            # too): decode the member again in steps to keep what precedes the damage.
+            out.append(_decode_until_damage(rest))
+            return b"".join(out), "corrupt_gzip"
+        if not d.eof:
+            out.append(d.flush())
+            return b"".join(out), "truncated_gzip"
+        # Concatenated members may follow; zero padding (tape/block) is not data, as in gzip(1).
+        rest = d.unused_data.lstrip(b"\0")
+    return b"".join(out), "ok"
+
+
+def _decode_until_damage(member: bytes, step: int = 16_384) -> bytes:
+    """All a damaged gzip stream yields before zlib's error, to the byte: steps of `step` bytes,
+    and the step that fails again one byte at a time from a copy of the state before it."""
+    d = zlib.decompressobj(wbits=31)
+    out = []
+    for start in range(0, len(member), step):
+        before = d.copy()
+        try:
+            out.append(d.decompress(member[start:start + step]))
+        except zlib.error:
+            for i in range(start, min(start + step, len(member))):
+                try:
+                    out.append(before.decompress(member[i:i + 1]))
+                except zlib.error:
+                    break
+            break
+    return b"".join(out)
 
 
 def read_raw_lines(path: Path) -> RawFile:
@@ -113,6 +159,12 @@ def read_raw_lines(path: Path) -> RawFile:
 
 # --------------------------------------------------------------------------- transform per source
 
+def email_domain(value: str | None) -> str | None:
+    """Contract: the sign-up e-mail's domain only, lower case. A producer that sends the whole
+    address must not land its local part (personal data): keep what follows the last '@'."""
+    return None if value is None else value.rpartition("@")[2].lower()
+
+
 def _account_row(rec, times, p: Pseudonymizer):
     username = rec["username"]
     length, digit_run, shape = username_shape(username)
@@ -121,8 +173,8 @@ def _account_row(rec, times, p: Pseudonymizer):
         p.account(rec["account_id"]), times["event_time"], rec["change_type"], times["created_at"],
         p.token("username", username), length, digit_run, shape,
         p.maybe("display_name", rec.get("display_name")),
-        p.free_text(rec.get("bio"), (rec["account_id"], username)),
-        rec.get("email_domain"), rec.get("signup_country"), rec.get("language"), rec.get("is_verified"),
+        p.free_text(rec.get("bio"), (rec["account_id"], username), (rec.get("display_name"),)),
+        email_domain(rec.get("email_domain")), rec.get("signup_country"), rec.get("language"), rec.get("is_verified"),
         p.maybe("ip", rec.get("signup_ip")), prefix, p.maybe("device", rec.get("signup_device_id")),
         rec.get("avatar_hash"),
     )
@@ -217,6 +269,9 @@ def identities_of(source: str, rec: dict, times: dict) -> Iterator[tuple[str, st
 
 # --------------------------------------------------------------------------- one partition
 
+SKIPPED_NOT_JSONL = "skipped_not_jsonl"
+
+
 @dataclass
 class FileCounts:
     source_file: str
@@ -224,7 +279,7 @@ class FileCounts:
     loaded: int = 0
     duplicates: int = 0
     invalid: int = 0
-    file_status: str = "ok"
+    file_status: str = "ok"  # ok | empty | truncated_gzip | corrupt_gzip | skipped_not_jsonl
 
     def reconciles(self) -> bool:
         return self.lines_read == self.loaded + self.duplicates + self.invalid
@@ -253,7 +308,11 @@ class PartitionResult:
 
     def totals(self) -> dict[str, int]:
         keys = ("lines_read", "loaded", "duplicates", "invalid")
-        return {k: sum(getattr(f, k) for f in self.files) for k in keys} | {"files": len(self.files)}
+        return {k: sum(getattr(f, k) for f in self.files) for k in keys} | {"files": len(self.files) - len(self.skipped())}
+
+    def skipped(self) -> list[str]:
+        """The partition's files that were not read: not .jsonl or .jsonl.gz."""
+        return [f.source_file for f in self.files if f.file_status == SKIPPED_NOT_JSONL]
 
     def invalid_by_reason(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -261,6 +320,11 @@ class PartitionResult:
             kind = reason.split(":")[0]
             out[kind] = out.get(kind, 0) + 1
         return dict(sorted(out.items()))
+
+
+def skipped_file_counts(landing: Path, source: str, dt: date | None) -> list[FileCounts]:
+    """A zero-count row per skipped file: it shows in bronze.ingest_files and the asset's metadata."""
+    return [FileCounts(str(p.relative_to(landing)), file_status=SKIPPED_NOT_JSONL) for p in skipped_files(landing, source, dt)]
 
 
 class LineValidator:
@@ -303,8 +367,11 @@ class LineValidator:
             check_times(self.source, times, self.dt)
         except InvalidRecord as e:
             return self.quarantine(counts, i, str(e), line)
-        key = tuple(rec[k] for k in self.key_fields)
-        digest = hashlib.blake2b(orjson.dumps(rec, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+        # Date-time fields compare as instants (times holds them in UTC): "10:00:00Z", "10:00:00.000Z"
+        # and "11:00:00+01:00" are one key. The digest reads them so too: two spellings of one
+        # record give the same bronze row, so the second is a duplicate, not a conflict.
+        key = tuple(times[k] if k in times else rec[k] for k in self.key_fields)
+        digest = hashlib.blake2b(orjson.dumps(rec | times, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
         prior = self.seen.get(key)
         if prior is not None:
             if prior == digest:
@@ -332,12 +399,11 @@ class LineValidator:
                 self.identity_pos[account_id] = pos
 
     def end_of_file(self, counts: FileCounts, status: str, n_lines: int, tail: bytes | None) -> None:
-        """A damaged gzip file's unreadable rest is one more (invalid) line, after its n_lines."""
-        if status in ("truncated_gzip", "corrupt_gzip"):
+        """A damaged gzip file's unreadable rest is one more (invalid) line, after its n_lines;
+        its raw text is the partial line decoded before the damage."""
+        if status in GZIP_DAMAGE:
             counts.lines_read += 1
-            what = "truncated gzip" if status == "truncated_gzip" else "corrupt gzip"
-            self.quarantine(counts, n_lines + 1,
-                            f"{what}: file ends before the end-of-stream marker, rest of file lost", tail or b"")
+            self.quarantine(counts, n_lines + 1, GZIP_DAMAGE[status], tail or b"")
         assert counts.reconciles(), counts
 
 
@@ -356,6 +422,7 @@ def parse_partition(source: str, landing: Path, dt: date | None, p: Pseudonymize
         for i, line in enumerate(raw.lines, start=1):
             validator.feed(counts, file_idx, i, line)
         validator.end_of_file(counts, raw.status, len(raw.lines), raw.tail)
+    result.files += skipped_file_counts(landing, source, dt)
     return result
 
 
@@ -450,7 +517,7 @@ def ingest_partition(source: str, landing: Path, dt: date | None, paths: Warehou
     from .ingest_sql import FAST_ROWS, run_vectorised_lane  # it builds on this module
 
     paths.root.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(paths.db))
+    con = limit_memory(duckdb.connect(str(paths.db)))
     try:
         result = run_vectorised_lane(con, source, landing, dt, p)
         write_partition(result, paths, p, con=con, fast_rows=FAST_ROWS if result.fast_loaded else None)

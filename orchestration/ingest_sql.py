@@ -27,8 +27,8 @@ import polars as pl
 import pyarrow as pa
 
 from .contract import CLOCK_SKEW, LATE_DATA, RECORD_KEY, RecordSchema, _FieldRule, schema_for
-from .ingest import (COLUMNS, FileCounts, LineValidator, PartitionResult, RawFile, parse_partition,
-                     partition_files, read_file_bytes)
+from .ingest import (COLUMNS, FileCounts, LineValidator, PartitionResult, RawFile, email_domain, parse_partition,
+                     partition_files, read_file_bytes, skipped_file_counts)
 from .pseudonymize import DIGEST_HEX_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
 
 # Anything yyjson (DuckDB) accepts but orjson rejects, or may read differently: NaN/Infinity
@@ -173,7 +173,9 @@ def checked_lines_sql(schema: RecordSchema, dt: date | None, text: bool = False)
     times = [n for n, r in schema.fields.items() if r.date_time]
     parsed_times = ", ".join(f"try_cast(r.\"{n}\"->>'$' AS TIMESTAMPTZ)::TIMESTAMP AS t_{n}" for n in times)
     keys = RECORD_KEY[schema.source]
-    key_cols = ", ".join(f"CASE WHEN left(r.\"{k}\", 1) = '\"' THEN r.\"{k}\"->>'$' END AS k_{k}" for k in keys)
+    # Record keys as LineValidator.feed compares them: date-time fields as UTC instants.
+    key_cols = ", ".join(f"t_{k} AS k_{k}" if k in times else f"CASE WHEN left(r.\"{k}\", 1) = '\"' THEN r.\"{k}\"->>'$' END AS k_{k}"
+                         for k in keys)
     return f"""
         WITH decoded AS (
             SELECT file_idx, line_no, {"raw" if text else "rtrim(try(decode(raw)), chr(13) || chr(10))"} AS txt FROM tg_lines
@@ -270,12 +272,13 @@ def bronze_select_sql(source: str) -> str:
             SELECT f.dt, f.source_file, f.line_no, {tok('account', 'account_id')}, t_event_time,
                    {_s('change_type')}, t_created_at, {tok('username', 'username')},
                    u.username_length, u.username_digit_run, u.username_shape,
-                   {tok('display_name', 'display_name')}, coalesce(tx.clean_text, {_s('bio')}), {_s('email_domain')},
+                   {tok('display_name', 'display_name')}, coalesce(tx.clean_text, {_s('bio')}), em.email_domain,
                    {_s('signup_country')}, {_s('language')}, CAST(r."is_verified" AS BOOLEAN),
                    {tok('ip', 'signup_ip')}, ip.ip_prefix, {tok('device', 'signup_device_id')},
                    {_s('avatar_hash')}
             FROM tg_fast f LEFT JOIN tg_text tx USING (file_idx, line_no)
               LEFT JOIN tg_username u ON u.username = {_s('username')}
+              LEFT JOIN tg_email_domain em ON em.value = {_s('email_domain')}
               LEFT JOIN tg_ip ip ON ip.ip = {_s('signup_ip')} {" ".join(joins)}
         """
     if source == "sessions":
@@ -307,7 +310,7 @@ def identity_observations_sql(source: str) -> str:
 
 
 def _mentions_someone(text: str, ids: list[str], id_list: str | None = None) -> str:
-    """SQL: the text holds an @ or one of the (non-empty) raw ids, so Pseudonymizer.free_text changes it."""
+    """SQL: the text holds an @ or one of the (non-empty) raw ids or names, so Pseudonymizer.free_text may change it."""
     conds = [f"contains({text}, '@')"] + [f"({i} <> '' AND contains({text}, {i}))" for i in ids]
     if id_list is not None:
         conds.append(f"coalesce(list_bool_or(list_transform({id_list}, lambda m: m <> '' AND contains({text}, m))), false)")
@@ -326,9 +329,9 @@ def _python_side_tables(con: duckdb.DuckDBPyConnection, source: str, p: Pseudony
         texts = [(fi, ln, p.free_text(t, [m for m in (ms or []) if m] + ([tg] if tg else []) + [a])) for fi, ln, t, ms, tg, a in rows]
     elif source == "accounts":
         rows = con.execute(f"""
-            SELECT file_idx, line_no, {_s('bio')}, {_s('account_id')}, {_s('username')}
-            FROM tg_fast WHERE {_mentions_someone(_s('bio'), [_s('account_id'), _s('username')])}""").fetchall()
-        texts = [(fi, ln, p.free_text(t, (a, u))) for fi, ln, t, a, u in rows]
+            SELECT file_idx, line_no, {_s('bio')}, {_s('account_id')}, {_s('username')}, {_s('display_name')}
+            FROM tg_fast WHERE {_mentions_someone(_s('bio'), [_s('account_id'), _s('username'), _s('display_name')])}""").fetchall()
+        texts = [(fi, ln, p.free_text(t, (a, u), (n,))) for fi, ln, t, a, u, n in rows]
     else:
         texts = []
     con.register("tg_text", pl.DataFrame(texts, schema=[("file_idx", pl.Int32), ("line_no", pl.Int64), ("clean_text", pl.Utf8)], orient="row").to_arrow())
@@ -336,6 +339,10 @@ def _python_side_tables(con: duckdb.DuckDBPyConnection, source: str, p: Pseudony
         names = [u for (u,) in con.execute(f"SELECT DISTINCT {_s('username')} FROM tg_fast").fetchall()]
         shapes = [(u, *username_shape(u)) for u in names]
         con.register("tg_username", pl.DataFrame(shapes, schema=[("username", pl.Utf8), ("username_length", pl.Int32), ("username_digit_run", pl.Int32), ("username_shape", pl.Utf8)], orient="row").to_arrow())
+        # One rule for both lanes (Python's lower() and DuckDB's differ beyond ASCII); few distinct values.
+        given = [v for (v,) in con.execute(f"SELECT DISTINCT {_s('email_domain')} FROM tg_fast WHERE r.\"email_domain\" IS NOT NULL").fetchall()]
+        con.register("tg_email_domain", pl.DataFrame([(v, email_domain(v)) for v in given], schema=[("value", pl.Utf8), ("email_domain", pl.Utf8)],
+                                                     orient="row").to_arrow())
     if source in ("accounts", "sessions"):
         field = "signup_ip" if source == "accounts" else "ip"
         con.execute(f"CREATE OR REPLACE TEMP TABLE tg_ip_values AS SELECT DISTINCT {_s(field)} AS ip FROM tg_fast WHERE r.\"{field}\" IS NOT NULL")
@@ -397,7 +404,7 @@ def run_vectorised_lane(con: duckdb.DuckDBPyConnection, source: str, landing: Pa
         raws.append((raw, len(lines)))  # end_of_file numbers a damaged tail after the last line
         chunks.append(pa.table({"file_idx": pa.array(np.full(len(lines), file_idx, np.int32)),
                                 "line_no": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)), "raw": lines}))
-    result.files = files
+    result.files = files + skipped_file_counts(landing, source, dt)  # after the read files: file_idx numbers those
     if sum(len(c) for c in chunks) < (VECTORISED_MIN_LINES if min_lines is None else min_lines):
         # every line through LineValidator, from what was read
         for file_idx, counts in enumerate(files):
@@ -467,8 +474,11 @@ def _feed_file(validator: LineValidator, counts: FileCounts, file_idx: int, numb
 
 def _slow_keys_meet_fast_keys(con: duckdb.DuckDBPyConnection, source: str, validator: LineValidator) -> bool:
     keys = RECORD_KEY[source]
-    slow_keys = [tuple(str(v) for v in k) for k in validator.seen]
-    frame = pl.DataFrame(slow_keys, schema=[(f"k_{k}", pl.Utf8) for k in keys], orient="row")
+    # typed as tg_checked's k_ columns: a date-time key is an instant (a datetime in validator.seen)
+    timed = [schema_for(source).fields[k].date_time for k in keys]
+    slow_keys = [tuple(v if t else str(v) for v, t in zip(key, timed)) for key in validator.seen]
+    frame = pl.DataFrame(slow_keys, schema=[(f"k_{k}", pl.Datetime("us") if t else pl.Utf8) for k, t in zip(keys, timed)],
+                         orient="row")
     con.register("tg_slow_keys", frame.to_arrow())
     on = " AND ".join(f"c.k_{k} = s.k_{k}" for k in keys)
     return con.execute(f"SELECT count(*) FROM tg_checked c JOIN tg_slow_keys s ON {on} WHERE c.fast").fetchall()[0][0] > 0

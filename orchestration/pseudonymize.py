@@ -21,6 +21,7 @@ KEY_ENV = "THREATGRAPH_PSEUDONYM_KEY"
 # Prefix per kind: a pseudonym says what it stands for.
 PREFIX = {"account": "a_", "username": "u_", "display_name": "n_", "device": "d_", "ip": "ip_", "email": "e_"}
 DIGEST_HEX_CHARS = 20  # 80 bits: collisions are negligible at hundreds of millions of accounts
+MIN_NAME_CHARS = 3
 
 # \w is Unicode here: handles and addresses in any script. An address goes first, whole, so its
 # domain is not read as a mention and its local part does not stay behind.
@@ -66,10 +67,15 @@ class Pseudonymizer:
     def maybe(self, kind: str, value: str | None) -> str | None:
         return None if value is None else self.token(kind, value)
 
-    def free_text(self, text: str | None, known_ids: list[str] | tuple = ()) -> str | None:
-        """Keep the text, but replace raw account ids, e-mail addresses and @mentions in it by pseudonyms."""
+    def free_text(self, text: str | None, known_ids: list[str] | tuple = (), names: list[str] | tuple = ()) -> str | None:
+        """Keep the text, but replace display names (`names`), raw account ids, e-mail addresses and
+        @mentions in it by pseudonyms."""
         if not text:
             return text
+        # A name is replaced whole; under MIN_NAME_CHARS it would hit ordinary words ("Al", "Jo").
+        for name in sorted({n for n in names if n and len(n) >= MIN_NAME_CHARS}, key=lambda n: (-len(n), n)):
+            if name in text:
+                text = text.replace(name, self.token("display_name", name))
         # Longest first: an id inside a longer one must not leave the longer one's rest in plain text.
         for raw in sorted({r for r in known_ids if r}, key=lambda r: (-len(r), r)):
             if raw in text:

@@ -250,3 +250,108 @@ def test_ip_prefix_and_username_shape():
     assert ip_network_prefix("not-an-ip") == (None, None)
     assert username_shape("anna_1987") == (9, 4, "a_9")
     assert username_shape("x12y345") == (7, 3, "a9a9")
+
+
+def _lines(n: int) -> bytes:
+    return b"".join(json.dumps(event(i)).encode() + b"\n" for i in range(n))
+
+
+def test_a_bad_gzip_checksum_keeps_every_line(tmp_path, pseudo):
+    """All data intact, one CRC byte flipped: every line loads, and the damage is one quarantined
+    'line' that says the file is corrupt (not truncated)."""
+    landing, wh = tmp_path / "landing", WarehousePaths(tmp_path / "wh")
+    folder = landing / "events" / f"dt={DAY}"
+    path = write(folder, "crc.jsonl.gz", [event(i) for i in range(200)], gz=True)
+    damaged = bytearray(path.read_bytes())
+    damaged[-6] ^= 0xFF  # in the CRC-32 trailer
+    path.write_bytes(bytes(damaged))
+    raw = read_raw_lines(path)
+    assert raw.status == "corrupt_gzip" and raw.lines == _lines(200).split(b"\n")[:-1] and raw.tail == b""
+    result = ingest_partition("events", landing, DAY, wh, pseudo)
+    (f,) = result.files
+    assert (f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status) == (201, 200, 0, 1, "corrupt_gzip")
+    reason = "corrupt gzip: damaged compressed data or checksum, rest of file unreadable"
+    assert [(n, r) for _, n, r, _ in result.quarantine] == [(201, reason)]
+    with duckdb.connect(str(wh.db), read_only=True) as con:
+        assert con.execute("select count(*) from bronze.events").fetchone()[0] == 200
+
+
+def test_damaged_gzip_data_keeps_the_lines_before_the_damage(tmp_path, pseudo):
+    """A broken block header in the middle of the stream: the lines before it load, the partial
+    line it cuts is the quarantined rest, with the bytes that were read as its raw text."""
+    data = _lines(3000)
+    gz = bytearray(gzip.compress(data, compresslevel=0))  # stored blocks: LEN, NLEN, then the bytes as they are
+    first_len = int.from_bytes(gz[11:13], "little")
+    assert gz[10] == 0 and first_len < len(data)  # gzip.compress writes a 10-byte header, no file name
+    gz[15 + first_len + 3] ^= 0xFF  # the second block's NLEN no longer matches its LEN
+    landing, wh = tmp_path / "landing", WarehousePaths(tmp_path / "wh")
+    folder = landing / "events" / f"dt={DAY}"
+    folder.mkdir(parents=True)
+    (folder / "mid.jsonl.gz").write_bytes(bytes(gz))
+    kept = data[:first_len].split(b"\n")
+    complete, partial = kept[:-1], kept[-1]
+    assert 100 < len(complete) < 3000 and partial  # the damage cuts a line
+    raw = read_raw_lines(folder / "mid.jsonl.gz")
+    assert (raw.status, raw.lines, raw.tail) == ("corrupt_gzip", complete, partial)
+    result = ingest_partition("events", landing, DAY, wh, pseudo)
+    (f,) = result.files
+    assert (f.lines_read, f.loaded, f.invalid) == (len(complete) + 1, len(complete), 1)
+    with duckdb.connect(str(wh.quarantine_db), read_only=True) as con:
+        assert con.execute("select line_no, reason, raw_text from quarantine_lines").fetchall() == [
+            (len(complete) + 1, "corrupt gzip: damaged compressed data or checksum, rest of file unreadable", partial.decode())]
+
+
+def test_zero_padding_after_a_gzip_member_is_not_a_line(tmp_path):
+    data = _lines(200)
+    padded = tmp_path / "pad.jsonl.gz"  # tape/block padding, which gzip(1) ignores
+    padded.write_bytes(gzip.compress(data) + b"\0" * 512)
+    between = tmp_path / "between.jsonl.gz"  # padding between concatenated members, as Python's gzip reads it
+    between.write_bytes(gzip.compress(data[:1000]) + b"\0" * 7 + gzip.compress(data[1000:]))
+    for path in (padded, between):
+        raw = read_raw_lines(path)
+        assert (raw.status, raw.tail, raw.lines) == ("ok", None, data.split(b"\n")[:-1])
+    garbage = tmp_path / "garbage.jsonl.gz"  # anything else after a member is still damage
+    garbage.write_bytes(gzip.compress(data) + b"\0\0junk")
+    raw = read_raw_lines(garbage)
+    assert (raw.status, len(raw.lines), raw.tail) == ("corrupt_gzip", 200, b"")
+
+
+def test_files_with_other_endings_are_not_read_but_leave_a_trace(tmp_path, capsys):
+    import dagster as dg
+
+    from orchestration.assets.ingest import ingest_assets
+    from orchestration.resources import PlatformStorage
+
+    landing, wh = tmp_path / "landing", WarehousePaths(tmp_path / "wh")
+    folder = landing / "events" / f"dt={DAY}"
+    write(folder, "part-0.jsonl", [event(1)])
+    write(folder, "part-1.JSONL", [event(2)])
+    write(folder, "part-2.json", [event(3)])
+    write(folder, "part-3.jsonl.gzip", [event(4)], gz=True)
+    write(folder, "_part-4.json", [event(5)])  # names starting with '_' or '.' are not data: silent
+    write(folder, ".part-5.json", [event(6)])
+    (folder / "_SUCCESS").write_bytes(b"")
+    (asset,) = [a for a in ingest_assets if a.key.path == ["bronze", "events"]]
+    meta = asset(dg.build_asset_context(partition_key=DAY.isoformat()),
+                 storage=PlatformStorage(landing=str(landing), warehouse=str(wh.root))).metadata
+    skipped = [f"events/dt={DAY}/{n}" for n in ("part-1.JSONL", "part-2.json", "part-3.jsonl.gzip")]
+    warnings = [line for line in capsys.readouterr().err.splitlines() if " - WARNING - " in line]  # Dagster's console log
+    assert len(warnings) == 1 and warnings[0].endswith(
+        f"events {DAY}: not read, the contract's data files end .jsonl or .jsonl.gz: " + ", ".join(skipped))
+    with duckdb.connect(str(wh.db), read_only=True) as con:
+        assert con.execute("select event_id from bronze.events").fetchall() == [("e1",)]
+        assert con.execute("select source_file, lines_read, loaded, duplicates, invalid, file_status from bronze.ingest_files "
+                           "order by source_file").fetchall() == [
+            (f"events/dt={DAY}/part-0.jsonl", 1, 1, 0, 0, "ok")] + [(f, 0, 0, 0, 0, "skipped_not_jsonl") for f in skipped]
+    assert meta["skipped_files"].data == skipped and meta["files"] == 1 and meta["lines_read"] == 1
+    assert "| events/dt=2026-11-03/part-2.json | skipped_not_jsonl | 0 | 0 | 0 | 0 |" in meta["files_detail"].value
+
+
+def test_email_domain_keeps_only_the_lower_case_domain():
+    from orchestration.ingest import email_domain
+
+    assert email_domain("Jane.Doe@Example.ORG") == "example.org"
+    assert email_domain('"a@b"@mail.example.com') == "mail.example.com"  # the last '@' ends the local part
+    assert email_domain("GMail.com") == "gmail.com"
+    assert email_domain("jane@") == ""
+    assert email_domain(None) is None

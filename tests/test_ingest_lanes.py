@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from unittest import mock
 
+import polars as pl
 import pytest
 
 from generator.synth import generate
@@ -163,14 +164,24 @@ def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path, utf8_only):
     (folder / "c.jsonl.gz").write_bytes(gzip.compress(b"\n".join(clean[:40]) + b"\n")[:-30])  # truncated gzip
     (folder / "d.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")  # a bad gzip stream
     (folder / "e.jsonl").write_bytes(b"")
+    more = [_line(_event(i)) for i in range(100, 120)]
+    crc = bytearray(gzip.compress(b"\n".join(more[:10]) + b"\n"))
+    crc[-6] ^= 0xFF  # a bad checksum after intact data
+    (folder / "f.jsonl.gz").write_bytes(bytes(crc) + b"\0" * 64)
+    (folder / "g.jsonl.gz").write_bytes(gzip.compress(b"\n".join(more[10:]) + b"\n") + b"\0" * 64)  # zero padding
+    (folder / "h.json").write_bytes(clean[0] + b"\n")  # not .jsonl: not read, but listed
+    (folder / "_SUCCESS").write_bytes(b"")
     ref, vec = assert_same_result("events", landing, DAY)
     totals = ref.totals()
     assert totals["loaded"] > 60 and totals["duplicates"] > 30 and totals["invalid"] > 30
     assert vec.table is not None  # the fast lane ran: no fallback to the reference lane
     reasons = {r.split(":")[0] for _, _, r, _ in ref.quarantine}
     assert {"not JSON", "unknown enum value", "bad timestamp", "impossible time",
-            "wrong type", "duplicate key with different content", "truncated gzip"} <= reasons
+            "wrong type", "duplicate key with different content", "truncated gzip", "corrupt gzip"} <= reasons
     assert ("not UTF-8" in reasons) != utf8_only
+    files = {f.source_file.split("/")[-1]: (f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status) for f in ref.files}
+    assert files["f.jsonl.gz"] == (11, 10, 0, 1, "corrupt_gzip") and files["g.jsonl.gz"] == (10, 10, 0, 0, "ok")
+    assert files["h.json"] == (0, 0, 0, 0, "skipped_not_jsonl") and ref.skipped() == [f"events/dt={DAY}/h.json"]
 
 
 def test_a_key_only_orjson_reads_sends_the_partition_to_the_reference_lane(tmp_path):
@@ -204,7 +215,7 @@ def test_lanes_agree_on_accounts_and_sessions_edge_values(tmp_path):
     for i in range(40):
         accounts.append({"account_id": f"acct{i}", "event_time": GOOD_TIME, "change_type": "snapshot",
                          "created_at": "2025-01-01T00:00:00Z", "username": f"user_{i}x{i * 7}",
-                         "display_name": f"User {i}", "bio": f"I am acct{i}, ask @user_{(i + 1) % 40}x" if i % 2 else None,
+                         "display_name": f"User {i}", "bio": f"I am User {i} (acct{i}), ask @user_{(i + 1) % 40}x" if i % 2 else None,
                          "signup_ip": ["10.0.0.1", "2001:db8::1", " 10.0.0.2", "010.0.0.3", "300.1.1.1", None][i % 6],
                          "signup_device_id": f"dev{i % 3}", "is_verified": bool(i % 3), "avatar_hash": "ab" * 8})
     # the same account renamed later in the day, then an older snapshot: the latest username wins
@@ -212,7 +223,13 @@ def test_lanes_agree_on_accounts_and_sessions_edge_values(tmp_path):
     accounts.append(dict(accounts[1], event_time="2026-11-03T09:00:00Z", username="older"))
     accounts.append(dict(accounts[2], created_at="2026-11-03T12:00:00Z"))  # created after event_time
     accounts.append(dict(accounts[3], is_verified=None))
-    accounts.append(dict(accounts[4], event_time="2026-11-03T10:00:00.000Z", signup_country="DE"))  # other key string
+    accounts.append(dict(accounts[4], event_time="2026-11-03T10:00:00Z", signup_country="DE"))  # same instant: a conflict
+    # e-mail domains: only the domain lands, lower case (Python's lower() and DuckDB's differ beyond ASCII)
+    domains = ["Jane.Doe@Example.ORG", "gmail.com", "a@b@Mail.Example.com", "x@", "", "İSTANBUL.ÖRG", None, "GMAIL.COM"]
+    for i, domain in enumerate(domains):
+        accounts.append(_account(100 + i, email_domain=domain))
+    accounts.append(_account(200, display_name="Al", bio="Al says hi"))  # a name this short stays: it is a word too
+    accounts.append(_account(201, display_name="Maria Sanchez", bio="Maria Sanchez here"))  # no '@': SQL must still route it
     write_lines(acc / "part.jsonl", accounts)
     sessions = []
     for i in range(40):
@@ -224,7 +241,51 @@ def test_lanes_agree_on_accounts_and_sessions_edge_values(tmp_path):
     ref_a, _ = assert_same_result("accounts", landing, DAY)
     ref_s, _ = assert_same_result("sessions", landing, DAY)
     assert ref_a.identities["acct1"][0] == "renamed"
+    emails = dict(_frame("accounts", ref_a).filter(pl.col("line_no").is_between(46, 45 + len(domains))).select("line_no", "email_domain").rows())
+    assert list(emails.values()) == ["example.org", "gmail.com", "mail.example.com", "", "", "i\u0307stanbul.örg", None, "gmail.com"]
+    # display names in bios are replaced whole, as the names' own pseudonyms
+    bios = _frame("accounts", ref_a).select("bio").to_series().drop_nulls().to_list()
+    assert not [b for b in bios if "User" in b or "acct" in b or "Maria" in b] and "Al says hi" in bios
+    assert any(Pseudonymizer(b"lane-key").token("display_name", "User 3") in b for b in bios)
     assert ref_a.totals()["invalid"] >= 1 and ref_s.totals()["invalid"] >= 10
+
+
+def _account(i: int, **over) -> dict:
+    rec = {"account_id": f"acct{i}", "event_time": GOOD_TIME, "change_type": "snapshot",
+           "created_at": "2025-01-01T00:00:00Z", "username": f"user{i}"}
+    rec.update(over)
+    return rec
+
+
+def test_a_key_time_compares_as_an_instant_in_both_lanes(tmp_path):
+    """(account_id, event_time): one instant written three ways is one key. The same record again
+    is a duplicate (its bronze row would be the same), with other content a conflict."""
+    landing = tmp_path / "landing"
+    write_lines(landing / "accounts" / f"dt={DAY}" / "a.jsonl", [
+        _account(1, event_time="2026-11-03T10:00:00Z"),
+        _account(1, event_time="2026-11-03T10:00:00.000Z", created_at="2025-01-01T01:00:00+01:00"),  # duplicate
+        _account(1, event_time="2026-11-03T11:00:00+01:00", username="other"),  # conflict
+        _account(1, event_time="2026-11-03T10:00:00.001Z"),  # another instant: a row of its own
+    ] + [_account(i) for i in range(2, 30)])
+    ref, vec = assert_same_result("accounts", landing, DAY)
+    (f,) = ref.files
+    assert (f.lines_read, f.loaded, f.duplicates, f.invalid) == (32, 30, 1, 1)
+    assert [(n, r) for _, n, r, _ in ref.quarantine] == [(3, "duplicate key with different content: account_id+event_time")]
+    assert vec.fast_loaded == 29  # line 4 and the clean accounts went in bulk, the repeated key line by line
+    assert _frame("accounts", ref).filter(pl.col("line_no") <= 4)["line_no"].sort().to_list() == [1, 4]
+
+
+def test_a_key_time_only_orjson_reads_meets_a_fast_row_as_an_instant(tmp_path):
+    # DuckDB reads the first event_time (09:00), orjson the last: the same instant as the clean
+    # line 1, spelled otherwise. Only the reference lane orders that pair: the lane falls back.
+    landing = tmp_path / "landing"
+    named_twice = (b'{"account_id":"acct1","event_time":"2026-11-03T09:00:00Z","change_type":"snapshot",'
+                   b'"created_at":"2025-01-01T00:00:00Z","username":"user1","event_time":"2026-11-03T10:00:00Z"}')
+    write_lines(landing / "accounts" / f"dt={DAY}" / "a.jsonl", [_account(i) for i in range(1, 20)] + [named_twice])
+    ref, vec = assert_same_result("accounts", landing, DAY)
+    assert vec.table is None
+    (f,) = ref.files
+    assert (f.lines_read, f.loaded, f.duplicates, f.invalid) == (20, 19, 1, 0)
 
 
 def write_lines(path: Path, recs: list) -> None:

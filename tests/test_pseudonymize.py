@@ -71,3 +71,8 @@ def test_quarantine_reasons_name_the_rule_not_the_value(field, value):
     reason = str(e.value)
     assert reason.split(":")[0] in {"unknown enum value", "bad format", "bad timestamp"} and field in reason
     assert "jane" not in reason.lower() and "555" not in reason
+
+
+def test_display_names_in_free_text_are_replaced_whole():
+    text = P.free_text("I am José García López, or José for short. Al says hi", (), ("José García López", "Al"))
+    assert text == f"I am {P.token('display_name', 'José García López')}, or José for short. Al says hi"

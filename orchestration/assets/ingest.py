@@ -42,6 +42,8 @@ def ingest_metadata(result: PartitionResult) -> dict:
         "invalid_by_reason": dg.MetadataValue.json(result.invalid_by_reason()),
         "files_detail": dg.MetadataValue.md("\n".join(rows)),
         "counts_reconcile": all(f.reconciles() for f in result.files),
+        # files in the partition folders that are not .jsonl/.jsonl.gz: not read (shared/contract)
+        "skipped_files": dg.MetadataValue.json(result.skipped()),
     }
 
 
@@ -78,6 +80,9 @@ def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
         for key in context.partition_keys:
             result = ingest_partition(source, storage.landing_path, date.fromisoformat(key), storage.paths, pseudonymizer)
             context.log.info(f"{source} {key}: {result.totals()}")
+            if result.skipped():
+                context.log.warning(f"{source} {key}: not read, the contract's data files end .jsonl or .jsonl.gz: "
+                                    + ", ".join(result.skipped()))
             results.append(result)
         return dg.MaterializeResult(metadata=ingest_metadata(merge_results(results)))
 
