@@ -371,7 +371,11 @@ class LineValidator:
         # and "11:00:00+01:00" are one key. The digest reads them so too: two spellings of one
         # record give the same bronze row, so the second is a duplicate, not a conflict.
         key = tuple(times[k] if k in times else rec[k] for k in self.key_fields)
-        digest = hashlib.blake2b(orjson.dumps(rec | times, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+        try:
+            canonical = orjson.dumps(rec | times, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # nested deeper than orjson writes (255; it reads 1024): the line as sent
+            canonical = line
+        digest = hashlib.blake2b(canonical, digest_size=16).digest()
         prior = self.seen.get(key)
         if prior is not None:
             if prior == digest:

@@ -48,6 +48,11 @@ LINES_PER_BATCH = 32_768
 READ_THREADS = min(4, os.cpu_count() or 1)
 VECTORISED_MIN_LINES = 5_000
 PLAIN_NUMBER_CHARS = 15  # longer numbers go to Python: exact int/float comparison there
+# orjson refuses documents nested deeper than 1024 levels; DuckDB reads them. A line with that many
+# brackets goes to LineValidator, and only a long line can have them: strlen first, then the count.
+ORJSON_MAX_DEPTH = 1024
+DEEP_NESTING = (f"CASE WHEN strlen(txt) > {2 * ORJSON_MAX_DEPTH} THEN "
+                f"strlen(txt) - strlen(replace(replace(txt, '[', ''), '{{', '')) >= {ORJSON_MAX_DEPTH} ELSE false END")
 
 
 # --------------------------------------------------------------------------- reading lines
@@ -188,6 +193,7 @@ def checked_lines_sql(schema: RecordSchema, dt: date | None, text: bool = False)
                    r IS NOT NULL AND NOT regexp_matches(txt, {_q(NOT_PLAIN_JSON)})
                      AND NOT regexp_matches(txt, {_q(named_twice)})
                      AND NOT (CASE WHEN contains(txt, '\\u') THEN regexp_matches(txt, {_q(ESCAPES_TO_CHECK)}) ELSE false END)
+                     AND NOT ({DEEP_NESTING})
                      AND {field_ok} AS fields_ok
             FROM parsed
         )

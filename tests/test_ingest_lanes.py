@@ -148,6 +148,9 @@ TRICKY_EVENTS = [
     '{"event_id":"c2","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","text":"tab \t raw"}',
     '{"event_id":"c3","event_time":"2026-11-03T10:00:00Z","account_id":"a",\t"event_type":"like"}',
     '{"event_id":"c4","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like"}\x00',
+    # an extra field nested deeper than orjson reads (1024 levels): "not JSON" in both lanes; 1000 levels load
+    '{"event_id":"d1","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":' + "[" * 1100 + "]" * 1100 + '}',
+    '{"event_id":"d2","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":' + "[" * 1000 + "]" * 1000 + '}',
 ]
 
 
@@ -179,6 +182,8 @@ def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path, utf8_only):
     assert {"not JSON", "unknown enum value", "bad timestamp", "impossible time",
             "wrong type", "duplicate key with different content", "truncated gzip", "corrupt gzip"} <= reasons
     assert ("not UTF-8" in reasons) != utf8_only
+    assert [r for _, _, r, t in ref.quarantine if '"d1"' in t] == ["not JSON: depth limit exceeded"]
+    assert "d2" in _frame("events", ref)["event_id"].to_list()  # deep, but not too deep: it loads
     files = {f.source_file.split("/")[-1]: (f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status) for f in ref.files}
     assert files["f.jsonl.gz"] == (11, 10, 0, 1, "corrupt_gzip") and files["g.jsonl.gz"] == (10, 10, 0, 0, "ok")
     assert files["h.json"] == (0, 0, 0, 0, "skipped_not_jsonl") and ref.skipped() == [f"events/dt={DAY}/h.json"]
