@@ -52,7 +52,8 @@ def render(results: dict, json_path: Path | None = None) -> str:
         out += ["", f"Ingest ({ing.get('partitions')} ingest_job runs; {job_wall}the ingest stage {_s(r['ingest_wall_seconds'])} s, "
                 f"of which Dagster ingest steps {_s(ing.get('dagster_step_seconds'))} s{bulk}); analytics job wall "
                 f"{_s(r['analytics_wall_seconds'])} s; sum of stages {_s(total)} s. "
-                f"Published rows: {', '.join(f'{k} {v:,}' for k, v in r['published_rows'].items())}.", ""]
+                + (f"DuckDB memory limit: {r['duckdb_memory_limit']}. " if r.get("duckdb_memory_limit") else "")
+                + f"Published rows: {', '.join(f'{k} {v:,}' for k, v in r['published_rows'].items())}.", ""]
         b = r.get("bare_scan") or {}
         if b:
             out += [f"Ingestion floor: DuckDB reads the same {b['files']} files ({b['lines']:,} lines, gz included) "
@@ -61,7 +62,10 @@ def render(results: dict, json_path: Path | None = None) -> str:
                     f"(ingest steps only: {b['ingest_steps_over_json_scan']}x; / line scan: {b['ingest_over_line_scan']}x)."
                     + (f" Loading them unvalidated into a new DuckDB file (`CREATE TABLE AS SELECT * FROM read_json_auto`, "
                        f"checkpoint included) takes {_s(b['load_seconds'])} s: ingest / bare load = **{b['ingest_over_load']}x**."
-                       if b.get("load_seconds") else ""), ""]
+                       if b.get("load_seconds") else "")
+                    + (f" Loaded one partition per connection, as ingest writes (a file per source and day), "
+                       f"it takes {_s(b['load_per_partition_seconds'])} s: ingest / that = **{b['ingest_over_partition_load']}x**."
+                       if b.get("load_per_partition_seconds") else ""), ""]
         if r.get("engines"):
             out += ["Graph metrics per engine on this scale's exported coordination graph:", "",
                     "| engine | vertices | edges | s | peak RSS MiB (tree) |", "|---|---:|---:|---:|---:|"]

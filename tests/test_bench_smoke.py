@@ -53,6 +53,10 @@ def test_bench_smoke(tmp_path, capsys):
     assert run["bare_scan"]["lines"] == ingest["rows_in"]
     assert run["bare_scan"]["records"] == ingest["rows_in"]
     assert run["bare_scan"]["load_seconds"] > 0 and run["bare_scan"]["ingest_over_load"] > 0
+    assert run["bare_scan"]["load_per_partition_seconds"] > 0 and run["bare_scan"]["ingest_over_partition_load"] > 0
+    from orchestration.settings import duckdb_memory_limit
+
+    assert run["duckdb_memory_limit"] == duckdb_memory_limit()  # recorded: it moves peaks and times
     # the ingest stage leaves the bronze check steps to the checks stage; bulk rows are loaded rows
     assert ingest["seconds"] < ingest["ingest_job_wall_seconds"]
     assert 0 <= ingest["loaded_in_bulk"] <= ingest["rows_out"]
@@ -70,3 +74,16 @@ def test_bench_smoke(tmp_path, capsys):
     text = docs.read_text()
     assert "| ingest |" in text and "cores" in text
     shutil.rmtree(tmp_path / "res", ignore_errors=True)
+
+
+def test_files_by_partition_groups_as_ingest_writes(tmp_path):
+    from pathlib import Path
+
+    from bench.pipeline import files_by_partition
+
+    files = [Path("l/events/dt=2026-11-01/a.jsonl"), Path("l/events/dt=2026-11-01/b.jsonl.gz"),
+             Path("l/events/dt=2026-11-02/a.jsonl"), Path("l/sessions/dt=2026-11-01/a.jsonl"),
+             Path("l/reference/indicators.jsonl")]
+    assert files_by_partition(files) == {
+        ("events", "dt=2026-11-01"): files[:2], ("events", "dt=2026-11-02"): [files[2]],
+        ("sessions", "dt=2026-11-01"): [files[3]], ("reference", None): [files[4]]}
