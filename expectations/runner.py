@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from orchestration.pseudonymize import COMBINING_MARKS, bmp_char_class
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 ERROR = "error"
@@ -51,9 +54,9 @@ EXAMPLES = 5  # unexpected values kept per failed expectation
 # is "(start or a char outside the class)", which is the same for a contains-test;
 # tests/test_quality_checks.py holds them equal to their lookaround forms on a corpus.
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
-# Accented Latin and other common scripts' letters, as literal ranges: RE2 reads no \p{L}, Python's
-# re no \x{...}. Letters only: "@" before an emoji or a symbol is no mention (ingest leaves it).
-NON_ASCII_LETTER = "[À-ÖØ-öø-ɏΑ-ΡΣ-ωА-яЁё\u0621-\u064a\u05d0-\u05ea\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\uac00-\ud7a3]"
+# Letters beyond ASCII, as literal ranges: Python's re has no \p{L}. Letters only: "@" before an
+# emoji or a symbol is no mention (ingest leaves it), and every letter starts one for ingest.
+NON_ASCII_LETTER = "[" + bmp_char_class(lambda ch: unicodedata.category(ch).startswith("L")) + "]"
 _H4 = r"[0-9A-Fa-f]{1,4}"
 PATTERNS = {
     # a dotted quad standing on its own: not part of a version string (Chrome/120.0.0.0),
@@ -83,12 +86,13 @@ _IS_PSEUDONYM = re.compile(_PSEUDONYM)
 _PLATFORM_ID = r"[a-z]{1,3}_[0-9a-f]{16}(?:[0-9a-f]{4})?"  # a pseudonym, or an id we make (net_<16 hex>)
 _PSEUDONYM_FORMAT = re.compile(r"\^[a-z]{1,3}_\[0-9a-f\]\{20\}\$")  # a suite's regex for a pseudonym column
 _H4_RUN = r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*"
+_M = COMBINING_MARKS  # Python's \w leaves them out: a handle in Devanagari or Thai goes on past its vowel signs
 _PERSONAL = re.compile(rf"""
     (?P<keep>(?<![\w.%+-])@?{_PLATFORM_ID}(?!\w))   # pseudonyms, pseudonymised mentions, network ids: published
-  | (?P<email>[\w.%+-]+@[\w-]+(?:\.[\w-]+)*)         # local@domain; also local@<pseudonym>: the local part is personal
+  | (?P<email>[\w{_M}.%+-]+@[\w{_M}-]+(?:\.[\w{_M}-]+)*)  # local@domain; also local@<pseudonym>: the local part is personal
   | (?P<ipv4>(?<![\d.])(?:\d{{1,3}}\.){{3}}\d{{1,3}}(?!\d))
   | (?P<ipv6>(?<![\w:])(?:(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}|(?:{_H4_RUN})?::(?:{_H4_RUN})?)(?![\w:]|\.\d))  # '.\d': ::ffff:10.0.0.1 is an <ipv4>
-  | (?P<handle>@\w[\w.-]*)                           # any script: @Ольга_Петрова
+  | (?P<handle>@\w[\w{_M}.-]*)                      # any script, marks too: @Ольга_Петрова, @प्रिया
   | (?P<digits>(?<![0-9A-Za-z])\d{{6,}}(?![0-9A-Za-z]))  # phone numbers, numeric account ids; not hex ids
 """, re.VERBOSE)
 _ONLY_MASKS = re.compile(r"(?:<(?:email|ipv4|ipv6|handle|digits)>)+")

@@ -136,7 +136,7 @@ def _compile_check(rule: _FieldRule):
                     raise InvalidRecord(f"bad timestamp: {name} is not an RFC 3339 date-time") from None
         elif cls is int or cls is float:
             if (rule.minimum is not None and v < rule.minimum) or (rule.maximum is not None and v > rule.maximum):
-                raise InvalidRecord(f"out of range: {name}={v}")
+                raise InvalidRecord(f"out of range: {name} outside [{rule.minimum}, {rule.maximum}]")
         elif cls is list and item_types:
             for item in v:
                 if item.__class__ is bool or not isinstance(item, item_types):

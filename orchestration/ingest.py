@@ -82,10 +82,10 @@ def landed_partitions(landing: Path, sources=("accounts", "events", "sessions", 
     return sorted(days)
 
 
-# The quarantine reason of a damaged gzip file's unreadable rest, by file status.
+# The quarantine reason of a damaged gzip file's lost or untrusted lines, by file status.
 GZIP_DAMAGE = {
     "truncated_gzip": "truncated gzip: file ends before the end-of-stream marker, rest of file lost",
-    "corrupt_gzip": "corrupt gzip: damaged compressed data or checksum, rest of file unreadable",
+    "corrupt_gzip": "corrupt gzip: a member fails its integrity check, its lines are not trusted",
 }
 
 
@@ -93,17 +93,21 @@ GZIP_DAMAGE = {
 class RawFile:
     lines: list[bytes]
     status: str  # ok | empty | truncated_gzip | corrupt_gzip
-    tail: bytes | None = None  # the unreadable rest of a damaged gzip file
+    tail: bytes | None = None  # truncated_gzip: the partial last line
+    untrusted: list[bytes] = field(default_factory=list)  # corrupt_gzip: the damaged member's lines
 
 
-def read_file_bytes(path: Path) -> tuple[bytes, str]:
-    """The file's content, gunzipped when .gz, and its status: ok, truncated_gzip or corrupt_gzip.
+def read_file_bytes(path: Path) -> tuple[bytes, str, int]:
+    """The file's content, gunzipped when .gz, its status (ok, truncated_gzip or corrupt_gzip) and
+    how many of its bytes are trusted.
 
-    A damaged file keeps everything decoded before the damage; what follows the last newline
-    then is the file's unreadable tail (read_raw_lines, ingest_sql.split_lines)."""
+    A truncated file (a cut upload) keeps what was decoded: only its partial last line is lost.
+    A member that fails zlib's checks (CRC, length, a bad block) is decoded as far as zlib goes,
+    but none of it is trusted: a checksum says some byte is wrong, not which. Its lines are
+    quarantined one by one (read_raw_lines, ingest_sql.split_lines), their text kept."""
     data = path.read_bytes()
     if not path.name.endswith(".gz"):
-        return data, "ok"
+        return data, "ok", len(data)
     out = []
     rest = data
     while rest:
@@ -111,16 +115,18 @@ def read_file_bytes(path: Path) -> tuple[bytes, str]:
         try:
             out.append(d.decompress(rest))  # one call per member: the fast path
         except zlib.error:
-            # zlib drops the whole call's output on an error (a bad CRC after intact data
-            # too): decode the member again in steps to keep what precedes the damage.
+            trusted = sum(map(len, out))
+            # zlib drops the whole call's output on an error: decode the member again in steps.
             out.append(_decode_until_damage(rest))
-            return b"".join(out), "corrupt_gzip"
+            return b"".join(out), "corrupt_gzip", trusted
         if not d.eof:
             out.append(d.flush())
-            return b"".join(out), "truncated_gzip"
+            decoded = b"".join(out)
+            return decoded, "truncated_gzip", len(decoded)
         # Concatenated members may follow; zero padding (tape/block) is not data, as in gzip(1).
         rest = d.unused_data.lstrip(b"\0")
-    return b"".join(out), "ok"
+    decoded = b"".join(out)
+    return decoded, "ok", len(decoded)
 
 
 def _decode_until_damage(member: bytes, step: int = 16_384) -> bytes:
@@ -142,19 +148,33 @@ def _decode_until_damage(member: bytes, step: int = 16_384) -> bytes:
     return b"".join(out)
 
 
+def trusted_end(data: bytes, status: str, trusted: int) -> tuple[int, list[bytes]]:
+    """Where the trusted lines end, and the untrusted lines after it (corrupt_gzip: from the line
+    the damaged member starts in; its last, partial line included)."""
+    if status != "corrupt_gzip":
+        return len(data), []
+    end = data.rfind(b"\n", 0, trusted) + 1
+    untrusted = data[end:].split(b"\n")
+    if untrusted[-1] == b"":
+        untrusted.pop()
+    return end, untrusted
+
+
 def read_raw_lines(path: Path) -> RawFile:
-    data, status = read_file_bytes(path)
+    data, status, trusted = read_file_bytes(path)
+    end, untrusted = trusted_end(data, status, trusted)
+    data = data[:end]
     if not data:
-        return RawFile([], "empty" if status == "ok" else status, None if status == "ok" else b"")
+        return RawFile([], "empty" if status == "ok" else status, b"" if status == "truncated_gzip" else None, untrusted)
     lines = data.split(b"\n")
     tail = None
     if lines and lines[-1] == b"":
         lines.pop()
-    elif status != "ok":
-        tail = lines.pop()  # the partial last line of a damaged file
-    if status != "ok" and tail is None:
+    elif status == "truncated_gzip":
+        tail = lines.pop()  # the partial last line of a cut file
+    if status == "truncated_gzip" and tail is None:
         tail = b""
-    return RawFile(lines, status, tail)
+    return RawFile(lines, status, tail, untrusted)
 
 
 # --------------------------------------------------------------------------- transform per source
@@ -402,12 +422,15 @@ class LineValidator:
                 identities[account_id] = (username, when)
                 self.identity_pos[account_id] = pos
 
-    def end_of_file(self, counts: FileCounts, status: str, n_lines: int, tail: bytes | None) -> None:
-        """A damaged gzip file's unreadable rest is one more (invalid) line, after its n_lines;
-        its raw text is the partial line decoded before the damage."""
-        if status in GZIP_DAMAGE:
-            counts.lines_read += 1
-            self.quarantine(counts, n_lines + 1, GZIP_DAMAGE[status], tail or b"")
+    def end_of_file(self, counts: FileCounts, raw: RawFile, n_lines: int) -> None:
+        """After a file's n_lines: a truncated file's partial last line is one more (invalid) line;
+        a corrupt member's lines are quarantined one by one, or, when zlib gave nothing, one
+        empty line stands for the damage."""
+        if raw.status in GZIP_DAMAGE:
+            lost = raw.untrusted or [raw.tail or b""]
+            for i, line in enumerate(lost, start=n_lines + 1):
+                counts.lines_read += 1
+                self.quarantine(counts, i, GZIP_DAMAGE[raw.status], line)
         assert counts.reconciles(), counts
 
 
@@ -425,7 +448,7 @@ def parse_partition(source: str, landing: Path, dt: date | None, p: Pseudonymize
         counts.file_status = raw.status
         for i, line in enumerate(raw.lines, start=1):
             validator.feed(counts, file_idx, i, line)
-        validator.end_of_file(counts, raw.status, len(raw.lines), raw.tail)
+        validator.end_of_file(counts, raw, len(raw.lines))
     result.files += skipped_file_counts(landing, source, dt)
     return result
 

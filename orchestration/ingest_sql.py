@@ -28,8 +28,8 @@ import pyarrow as pa
 
 from .contract import CLOCK_SKEW, LATE_DATA, RECORD_KEY, RecordSchema, _FieldRule, schema_for
 from .ingest import (COLUMNS, FileCounts, LineValidator, PartitionResult, RawFile, email_domain, parse_partition,
-                     partition_files, read_file_bytes, skipped_file_counts)
-from .pseudonymize import DIGEST_HEX_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
+                     partition_files, read_file_bytes, skipped_file_counts, trusted_end)
+from .pseudonymize import DIGEST_HEX_CHARS, MIN_NAME_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
 
 # Anything yyjson (DuckDB) accepts but orjson rejects, or may read differently: NaN/Infinity
 # literals, huge exponents (inf), trailing commas, an escaped NUL, and a \u escape inside a field
@@ -57,23 +57,26 @@ DEEP_NESTING = (f"CASE WHEN strlen(txt) > {2 * ORJSON_MAX_DEPTH} THEN "
 
 # --------------------------------------------------------------------------- reading lines
 
-def split_lines(data: bytes, status: str) -> tuple[pa.Array, RawFile]:
-    """The file's lines as one zero-copy Arrow array (each keeps its newline), and the
-    RawFile bookkeeping of read_raw_lines (status, the damaged tail) without the lines."""
+def split_lines(data: bytes, status: str, trusted: int | None = None) -> tuple[pa.Array, RawFile]:
+    """The file's trusted lines as one zero-copy Arrow array (each keeps its newline), and the
+    RawFile bookkeeping of read_raw_lines (status, the truncated tail, the untrusted lines) without
+    the lines. `trusted`: read_file_bytes' trusted byte count (default all)."""
+    end, untrusted = trusted_end(data, status, len(data) if trusted is None else trusted)
+    data = data[:end]
+    tail_if_cut = b"" if status == "truncated_gzip" else None
     if not data:
-        return pa.array([], pa.large_binary()), RawFile([], "empty" if status == "ok" else status,
-                                                        None if status == "ok" else b"")
+        return pa.array([], pa.large_binary()), RawFile([], "empty" if status == "ok" else status, tail_if_cut, untrusted)
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
     offsets = np.concatenate(([0], ends)).astype(np.int64)
     rest = data[int(offsets[-1]):]
     tail = None
-    if rest and status == "ok":  # a last line without newline is still a line
+    if rest and status != "truncated_gzip":  # a last line without newline is still a line
         offsets = np.append(offsets, len(data))
-    elif status != "ok":
+    elif status == "truncated_gzip":
         tail = rest
     n = len(offsets) - 1
     lines = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-    return lines, RawFile([], status, tail)
+    return lines, RawFile([], status, tail, untrusted)
 
 
 # --------------------------------------------------------------------------- rules as SQL
@@ -315,9 +318,11 @@ def identity_observations_sql(source: str) -> str:
     return " UNION ALL ".join(parts)
 
 
-def _mentions_someone(text: str, ids: list[str], id_list: str | None = None) -> str:
-    """SQL: the text holds an @ or one of the (non-empty) raw ids or names, so Pseudonymizer.free_text may change it."""
+def _mentions_someone(text: str, ids: list[str], id_list: str | None = None, names: tuple[str, ...] = ()) -> str:
+    """SQL: the text holds an @, one of the (non-empty) raw ids or one of the names free_text
+    replaces, so Pseudonymizer.free_text may change it."""
     conds = [f"contains({text}, '@')"] + [f"({i} <> '' AND contains({text}, {i}))" for i in ids]
+    conds += [f"(length(trim({n})) >= {MIN_NAME_CHARS} AND contains({text}, {n}))" for n in names]
     if id_list is not None:
         conds.append(f"coalesce(list_bool_or(list_transform({id_list}, lambda m: m <> '' AND contains({text}, m))), false)")
     return f"({text} IS NOT NULL AND ({' OR '.join(conds)}))"
@@ -336,7 +341,7 @@ def _python_side_tables(con: duckdb.DuckDBPyConnection, source: str, p: Pseudony
     elif source == "accounts":
         rows = con.execute(f"""
             SELECT file_idx, line_no, {_s('bio')}, {_s('account_id')}, {_s('username')}, {_s('display_name')}
-            FROM tg_fast WHERE {_mentions_someone(_s('bio'), [_s('account_id'), _s('username'), _s('display_name')])}""").fetchall()
+            FROM tg_fast WHERE {_mentions_someone(_s('bio'), [_s('account_id'), _s('username')], names=(_s('display_name'),))}""").fetchall()
         texts = [(fi, ln, p.free_text(t, (a, u), (n,))) for fi, ln, t, a, u, n in rows]
     else:
         texts = []
@@ -404,8 +409,8 @@ def run_vectorised_lane(con: duckdb.DuckDBPyConnection, source: str, landing: Pa
     paths = partition_files(landing, source, dt)
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:  # zlib and file reads release the GIL
         contents = list(pool.map(read_file_bytes, paths))
-    for file_idx, (path, (data, status)) in enumerate(zip(paths, contents)):
-        lines, raw = split_lines(data, status)
+    for file_idx, (path, (data, status, trusted)) in enumerate(zip(paths, contents)):
+        lines, raw = split_lines(data, status, trusted)
         files.append(FileCounts(str(path.relative_to(landing)), file_status=raw.status))
         raws.append((raw, len(lines)))  # end_of_file numbers a damaged tail after the last line
         chunks.append(pa.table({"file_idx": pa.array(np.full(len(lines), file_idx, np.int32)),
@@ -475,7 +480,7 @@ def _feed_file(validator: LineValidator, counts: FileCounts, file_idx: int, numb
     """(line_no, line with its newline) pairs of one file through LineValidator, in order, then the file's end."""
     for line_no, raw in numbered_lines:
         validator.feed(counts, file_idx, line_no, raw[:-1] if raw.endswith(b"\n") else raw)
-    validator.end_of_file(counts, raw_file.status, n_lines, raw_file.tail)
+    validator.end_of_file(counts, raw_file, n_lines)
 
 
 def _slow_keys_meet_fast_keys(con: duckdb.DuckDBPyConnection, source: str, validator: LineValidator) -> bool:

@@ -13,6 +13,7 @@ import ipaddress
 import os
 import re
 import secrets
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,12 +24,33 @@ PREFIX = {"account": "a_", "username": "u_", "display_name": "n_", "device": "d_
 DIGEST_HEX_CHARS = 20  # 80 bits: collisions are negligible at hundreds of millions of accounts
 MIN_NAME_CHARS = 3
 
-# \w is Unicode here: handles and addresses in any script. An address goes first, whole, so its
-# domain is not read as a mention and its local part does not stay behind.
-_EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-# A handle ends on a word character: "@bob." is the handle bob and a full stop. No length cap,
-# so a long handle leaves no tail.
-_MENTION = re.compile(r"@(\w(?:[\w.\-]*\w)?)")
+
+
+def bmp_char_class(keep) -> str:
+    """The non-ASCII BMP characters `keep` accepts, as literal ranges for a regex character class
+    (Python's re and RE2 read them alike)."""
+    out, start = [], None
+    for c in range(0x80, 0x10001):
+        ok = c < 0x10000 and not 0xD800 <= c < 0xE000 and keep(chr(c))
+        if ok and start is None:
+            start = c
+        elif not ok and start is not None:
+            out.append(chr(start) if c - 1 == start else f"{chr(start)}-{chr(c - 1)}")
+            start = None
+    return "".join(out)
+
+
+# Python's \w is Unicode but leaves out combining marks (Devanagari vowel signs, Thai tone marks,
+# a decomposed accent): without them a handle would end mid-name and leave the rest in the text.
+COMBINING_MARKS = bmp_char_class(lambda ch: unicodedata.category(ch).startswith("M"))
+_WORD = rf"[\w{COMBINING_MARKS}]"
+# An address goes first, whole (the lookbehind starts it once, not at every letter of a long word),
+# so its domain is not read as a mention and its local part does not stay behind.
+_EMAIL = re.compile(rf"(?<![\w{COMBINING_MARKS}.%+\-])[\w{COMBINING_MARKS}.%+\-]+@[\w{COMBINING_MARKS}\-]+(?:\.[\w{COMBINING_MARKS}\-]+)+")
+# A handle starts on a letter or digit and ends on one (or a mark): "@bob." is bob and a full stop.
+# No length cap, so a long handle leaves no tail.
+_MENTION = re.compile(rf"@(\w(?:[\w{COMBINING_MARKS}.\-]*{_WORD})?)")
+_ACCOUNT_PSEUDONYM = re.compile(rf"{PREFIX['account']}[0-9a-f]{{{DIGEST_HEX_CHARS}}}")
 
 
 def load_or_create_key(key_file: Path) -> bytes:
@@ -72,14 +94,17 @@ class Pseudonymizer:
         @mentions in it by pseudonyms."""
         if not text:
             return text
-        # A name is replaced whole; under MIN_NAME_CHARS it would hit ordinary words ("Al", "Jo").
-        for name in sorted({n for n in names if n and len(n) >= MIN_NAME_CHARS}, key=lambda n: (-len(n), n)):
-            if name in text:
-                text = text.replace(name, self.token("display_name", name))
-        # Longest first: an id inside a longer one must not leave the longer one's rest in plain text.
-        for raw in sorted({r for r in known_ids if r}, key=lambda r: (-len(r), r)):
-            if raw in text:
-                text = text.replace(raw, self.token("account", raw))
+        # Names and ids together, longest first: one inside a longer one ("maria" in "maria_1990")
+        # must not leave the longer one's rest in plain text.
+        values = {(r, "account") for r in known_ids if r}
+        values |= {(n, "display_name") for n in names if n and len(n.strip()) >= MIN_NAME_CHARS}
+        for value, kind in sorted(values, key=lambda v: (-len(v[0]), v)):
+            if value not in text:
+                continue
+            if kind == "account":  # an id is replaced wherever it stands
+                text = text.replace(value, self.token(kind, value))
+            else:  # a name as a whole word ("Ann", not the start of "Annual"); under MIN_NAME_CHARS it would hit words
+                text = re.sub(rf"(?<!{_WORD}){re.escape(value)}(?!{_WORD})", self.token(kind, value), text)
         if "@" not in text:
             return text
         text = _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)
@@ -87,7 +112,7 @@ class Pseudonymizer:
 
     def _mention(self, handle: str) -> str:
         # Already a pseudonym (from known_ids above): keep it.
-        if handle.startswith(PREFIX["account"]) and len(handle) == len(PREFIX["account"]) + DIGEST_HEX_CHARS:
+        if _ACCOUNT_PSEUDONYM.fullmatch(handle):
             return handle
         # A mention is an account id or a username; either way it identifies a person.
         return self.token("account", handle)

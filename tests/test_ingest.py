@@ -256,29 +256,37 @@ def _lines(n: int) -> bytes:
     return b"".join(json.dumps(event(i)).encode() + b"\n" for i in range(n))
 
 
-def test_a_bad_gzip_checksum_keeps_every_line(tmp_path, pseudo):
-    """All data intact, one CRC byte flipped: every line loads, and the damage is one quarantined
-    'line' that says the file is corrupt (not truncated)."""
+def test_a_bad_gzip_checksum_trusts_none_of_the_members_lines(tmp_path, pseudo):
+    """A checksum that fails says some byte of the member is wrong, not which: a flipped byte in
+    the data may look like a valid record (acct0017 -> acct0016). So no line of the member loads;
+    each is quarantined, its text kept in the restricted store."""
     landing, wh = tmp_path / "landing", WarehousePaths(tmp_path / "wh")
     folder = landing / "events" / f"dt={DAY}"
-    path = write(folder, "crc.jsonl.gz", [event(i) for i in range(200)], gz=True)
-    damaged = bytearray(path.read_bytes())
-    damaged[-6] ^= 0xFF  # in the CRC-32 trailer
-    path.write_bytes(bytes(damaged))
-    raw = read_raw_lines(path)
-    assert raw.status == "corrupt_gzip" and raw.lines == _lines(200).split(b"\n")[:-1] and raw.tail == b""
+    folder.mkdir(parents=True)
+    intact = _lines(50)
+    first = gzip.compress(intact)  # a good member first: it loads
+    data = _lines(200)
+    stored = bytearray(gzip.compress(data, compresslevel=0))  # stored blocks: the bytes as they are
+    pos = bytes(stored).index(b'"e17"')
+    stored[pos + 2] ^= 0x01  # "e17" -> "e07"-like: still valid JSON, now the wrong record
+    (folder / "crc.jsonl.gz").write_bytes(first + bytes(stored))
+    raw = read_raw_lines(folder / "crc.jsonl.gz")
+    assert raw.status == "corrupt_gzip" and raw.lines == intact.split(b"\n")[:-1] and raw.tail is None
+    assert len(raw.untrusted) == 200 and b'"e17"' not in b"".join(raw.untrusted)  # zlib gave every byte, one wrong
     result = ingest_partition("events", landing, DAY, wh, pseudo)
     (f,) = result.files
-    assert (f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status) == (201, 200, 0, 1, "corrupt_gzip")
-    reason = "corrupt gzip: damaged compressed data or checksum, rest of file unreadable"
-    assert [(n, r) for _, n, r, _ in result.quarantine] == [(201, reason)]
+    assert (f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status) == (250, 50, 0, 200, "corrupt_gzip")
+    reason = "corrupt gzip: a member fails its integrity check, its lines are not trusted"
+    assert [(n, r) for _, n, r, _ in result.quarantine] == [(n, reason) for n in range(51, 251)]
     with duckdb.connect(str(wh.db), read_only=True) as con:
-        assert con.execute("select count(*) from bronze.events").fetchone()[0] == 200
+        assert con.execute("select count(*) from bronze.events").fetchone()[0] == 50
+    with duckdb.connect(str(wh.quarantine_db), read_only=True) as con:
+        assert con.execute("select raw_text from quarantine_lines order by line_no limit 1").fetchone()[0] == raw.untrusted[0].decode()
 
 
-def test_damaged_gzip_data_keeps_the_lines_before_the_damage(tmp_path, pseudo):
-    """A broken block header in the middle of the stream: the lines before it load, the partial
-    line it cuts is the quarantined rest, with the bytes that were read as its raw text."""
+def test_damaged_gzip_data_quarantines_what_was_decoded_before_the_damage(tmp_path, pseudo):
+    """A broken block header in the middle of the stream: what zlib decoded before it is kept,
+    line by line, in the quarantine (nothing in the member can be checked), the cut line too."""
     data = _lines(3000)
     gz = bytearray(gzip.compress(data, compresslevel=0))  # stored blocks: LEN, NLEN, then the bytes as they are
     first_len = int.from_bytes(gz[11:13], "little")
@@ -289,16 +297,14 @@ def test_damaged_gzip_data_keeps_the_lines_before_the_damage(tmp_path, pseudo):
     folder.mkdir(parents=True)
     (folder / "mid.jsonl.gz").write_bytes(bytes(gz))
     kept = data[:first_len].split(b"\n")
-    complete, partial = kept[:-1], kept[-1]
-    assert 100 < len(complete) < 3000 and partial  # the damage cuts a line
+    assert 100 < len(kept) < 3000 and kept[-1]  # the damage cuts a line
     raw = read_raw_lines(folder / "mid.jsonl.gz")
-    assert (raw.status, raw.lines, raw.tail) == ("corrupt_gzip", complete, partial)
+    assert (raw.status, raw.lines, raw.untrusted) == ("corrupt_gzip", [], kept)
     result = ingest_partition("events", landing, DAY, wh, pseudo)
     (f,) = result.files
-    assert (f.lines_read, f.loaded, f.invalid) == (len(complete) + 1, len(complete), 1)
+    assert (f.lines_read, f.loaded, f.invalid) == (len(kept), 0, len(kept))
     with duckdb.connect(str(wh.quarantine_db), read_only=True) as con:
-        assert con.execute("select line_no, reason, raw_text from quarantine_lines").fetchall() == [
-            (len(complete) + 1, "corrupt gzip: damaged compressed data or checksum, rest of file unreadable", partial.decode())]
+        assert [r[0].encode() for r in con.execute("select raw_text from quarantine_lines order by line_no").fetchall()] == kept
 
 
 def test_zero_padding_after_a_gzip_member_is_not_a_line(tmp_path):
@@ -313,7 +319,7 @@ def test_zero_padding_after_a_gzip_member_is_not_a_line(tmp_path):
     garbage = tmp_path / "garbage.jsonl.gz"  # anything else after a member is still damage
     garbage.write_bytes(gzip.compress(data) + b"\0\0junk")
     raw = read_raw_lines(garbage)
-    assert (raw.status, len(raw.lines), raw.tail) == ("corrupt_gzip", 200, b"")
+    assert (raw.status, len(raw.lines), raw.untrusted) == ("corrupt_gzip", 200, [])  # end_of_file: one empty line
 
 
 def test_files_with_other_endings_are_not_read_but_leave_a_trace(tmp_path, capsys):

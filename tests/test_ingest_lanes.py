@@ -170,7 +170,7 @@ def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path, utf8_only):
     more = [_line(_event(i)) for i in range(100, 120)]
     crc = bytearray(gzip.compress(b"\n".join(more[:10]) + b"\n"))
     crc[-6] ^= 0xFF  # a bad checksum after intact data
-    (folder / "f.jsonl.gz").write_bytes(bytes(crc) + b"\0" * 64)
+    (folder / "f.jsonl.gz").write_bytes(bytes(crc) + b"\0" * 64)  # none of its lines trusted
     (folder / "g.jsonl.gz").write_bytes(gzip.compress(b"\n".join(more[10:]) + b"\n") + b"\0" * 64)  # zero padding
     (folder / "h.json").write_bytes(clean[0] + b"\n")  # not .jsonl: not read, but listed
     (folder / "_SUCCESS").write_bytes(b"")
@@ -185,7 +185,7 @@ def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path, utf8_only):
     assert [r for _, _, r, t in ref.quarantine if '"d1"' in t] == ["not JSON: depth limit exceeded"]
     assert "d2" in _frame("events", ref)["event_id"].to_list()  # deep, but not too deep: it loads
     files = {f.source_file.split("/")[-1]: (f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status) for f in ref.files}
-    assert files["f.jsonl.gz"] == (11, 10, 0, 1, "corrupt_gzip") and files["g.jsonl.gz"] == (10, 10, 0, 0, "ok")
+    assert files["f.jsonl.gz"] == (10, 0, 0, 10, "corrupt_gzip") and files["g.jsonl.gz"] == (10, 10, 0, 0, "ok")
     assert files["h.json"] == (0, 0, 0, 0, "skipped_not_jsonl") and ref.skipped() == [f"events/dt={DAY}/h.json"]
 
 
@@ -300,7 +300,7 @@ def write_lines(path: Path, recs: list) -> None:
 
 @pytest.mark.parametrize("data,status", [
     (b"", "ok"), (b"a\nb\n", "ok"), (b"a\nb", "ok"), (b"\n\n", "ok"), (b"a\r\nb\r\n", "ok"),
-    (b"a\nb\npart", "truncated_gzip"), (b"a\n", "corrupt_gzip"), (b"", "truncated_gzip"),
+    (b"a\nb\npart", "truncated_gzip"), (b"", "truncated_gzip"),
 ])
 def test_split_lines_matches_python_split(tmp_path, data, status):
     lines, raw = split_lines(data, status)
@@ -310,9 +310,20 @@ def test_split_lines_matches_python_split(tmp_path, data, status):
     got = [l[:-1] if l.endswith(b"\n") else l for l in lines.to_pylist()]
     if expected is not None:
         assert got == expected.lines and raw.status == expected.status and raw.tail == expected.tail
-    else:  # damaged: what follows the last newline is the tail, never a line
+    else:  # cut: what follows the last newline is the tail, never a line
         parts = data.split(b"\n")
         assert got == parts[:-1] and raw.tail == parts[-1]
+
+
+@pytest.mark.parametrize("data,trusted,lines,untrusted", [
+    (b"a\nb\nc\nd", 4, [b"a", b"b"], [b"c", b"d"]),    # the damaged member starts after "b\n"
+    (b"a\nb\nc\nd\n", 3, [b"a"], [b"b", b"c", b"d"]),  # ... or inside "b": b is not trusted
+    (b"a\n", 2, [b"a"], []),                           # it gave nothing: end_of_file quarantines one empty line
+    (b"xy", 0, [], [b"xy"]),
+])
+def test_split_lines_leaves_a_corrupt_members_lines_untrusted(data, trusted, lines, untrusted):
+    got, raw = split_lines(data, "corrupt_gzip", trusted)
+    assert [l.rstrip(b"\n") for l in got.to_pylist()] == lines and raw.untrusted == untrusted and raw.tail is None
 
 
 def test_sql_pseudonyms_equal_python_pseudonyms():

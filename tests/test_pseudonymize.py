@@ -34,7 +34,8 @@ def test_free_text_replaces_addresses_whole_and_case_insensitively():
     assert not re.search(PATTERNS["email_address"], text) and not re.search(PATTERNS["raw_mention"], text)
 
 
-@pytest.mark.parametrize("handle", ["Ольга_Петрова", "李小龙", "josé_garcía", "x" * 300])
+@pytest.mark.parametrize("handle", ["Ольга_Петрова", "李小龙", "josé_garcía", "x" * 300,
+                                    "प्रिया_शर्मा", "วิชัย", "Jose\u0301phine", "Ірина", "Nguyễn"])  # combining marks, any script
 def test_free_text_replaces_mentions_in_any_script_and_of_any_length(handle):
     assert P.free_text(f"hey @{handle}!") == f"hey @{P.token('account', handle)}!"
     # the gate on analyst tables sees the raw mention, and not what ingest leaves
@@ -45,6 +46,23 @@ def test_free_text_replaces_mentions_in_any_script_and_of_any_length(handle):
 def test_a_mention_ends_on_a_word_character():
     # "@bob." at the end of a sentence is bob's mention, the same pseudonym as "@bob"
     assert P.free_text("thanks @bob. and @bob") == f"thanks @{P.token('account', 'bob')}. and @{P.token('account', 'bob')}"
+
+
+def test_an_address_with_combining_marks_goes_whole():
+    address = "jose\u0301.garcia@correo.es"
+    assert P.free_text(f"write {address}") == "write " + P.token("email", address)
+
+
+def test_a_handle_shaped_like_a_pseudonym_but_not_one_is_replaced():
+    # only a_ + 20 hex is a pseudonym; anything else after @ is somebody's handle (and trips the gate)
+    assert P.free_text("dm @a_zzzzzzzzzzzzzzzzzzzz") == f"dm @{P.token('account', 'a_zzzzzzzzzzzzzzzzzzzz')}"
+
+
+def test_names_and_ids_are_replaced_longest_first_and_names_as_words():
+    text = P.free_text("I am maria.garcia.1990 aka maria.garcia. Annual report by Ann, not   x",
+                       ["maria.garcia.1990"], ["maria.garcia", "Ann", "   "])
+    assert text == (f"I am {P.token('account', 'maria.garcia.1990')} aka {P.token('display_name', 'maria.garcia')}. "
+                    f"Annual report by {P.token('display_name', 'Ann')}, not   x")
 
 
 def test_known_ids_inside_longer_ones_leave_no_rest():
@@ -76,3 +94,13 @@ def test_quarantine_reasons_name_the_rule_not_the_value(field, value):
 def test_display_names_in_free_text_are_replaced_whole():
     text = P.free_text("I am José García López, or José for short. Al says hi", (), ("José García López", "Al"))
     assert text == f"I am {P.token('display_name', 'José García López')}, or José for short. Al says hi"
+
+
+def test_an_out_of_range_number_is_not_in_the_reason():
+    from orchestration.contract import InvalidRecord, schema_for
+
+    rec = {"session_id": "s1", "event_time": "2026-11-03T10:00:00Z", "account_id": "acc_1", "ip": "10.0.0.1",
+           "success": True, "asn": -15551234567}
+    with pytest.raises(InvalidRecord) as e:
+        schema_for("sessions").check(rec)
+    assert str(e.value).startswith("out of range: asn") and "1555" not in str(e.value)
