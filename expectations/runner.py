@@ -547,6 +547,7 @@ def run_suite(suite_json: dict, df: pd.DataFrame, con=None) -> SuiteOutcome:
     identity = pseudonym_columns(suite_json)
     for r in outcomes:
         r.examples = [redact_example(v, identity, r.column) for v in r.examples]
+        r.error = redact_text(r.error) if r.error else r.error  # GX/DuckDB messages may quote a value
     return SuiteOutcome(suite=name, row_count=len(df), results=outcomes)
 
 

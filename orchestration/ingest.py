@@ -201,13 +201,15 @@ def _account_row(rec, times, p: Pseudonymizer):
 
 
 def _event_row(rec, times, p: Pseudonymizer):
-    mentions = rec.get("mention_account_ids") or []
-    target = rec.get("target_account_id")
-    known = [m for m in mentions if m] + ([target] if target else []) + [rec["account_id"]]
+    # An empty id names no account: no pseudonym for it, or every such event would point at one
+    # made-up actor (a hub in the interaction graph, missing from the identity map).
+    mentions = [m for m in rec.get("mention_account_ids") or [] if m]
+    target = rec.get("target_account_id") or None
+    known = mentions + ([target] if target else []) + [rec["account_id"]]
     return (
         rec["event_id"], times["event_time"], p.account(rec["account_id"]), rec["event_type"],
         rec.get("video_id"), p.account(target), p.free_text(rec.get("text"), known),
-        rec.get("hashtags"), [p.account(m) for m in mentions] if mentions else None, rec.get("urls"),
+        rec.get("hashtags"), [p.account(m) for m in mentions] or None, rec.get("urls"),
         rec.get("sound_id"), rec.get("share_channel"), rec.get("session_id"), rec.get("region_code"),
     )
 
@@ -284,7 +286,8 @@ def identities_of(source: str, rec: dict, times: dict) -> Iterator[tuple[str, st
             if rec.get("target_account_id"):
                 yield rec["target_account_id"], None, None
             for m in rec.get("mention_account_ids") or []:
-                yield m, None, None
+                if m:
+                    yield m, None, None
 
 
 # --------------------------------------------------------------------------- one partition

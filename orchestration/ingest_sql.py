@@ -253,6 +253,11 @@ def _list(name: str) -> str:
     return f"CASE WHEN r.\"{name}\" IS NOT NULL THEN from_json(r.\"{name}\", '[\"VARCHAR\"]') END"
 
 
+def _mentioned() -> str:
+    """The mentioned account ids but the empty ones (an empty id names no account)."""
+    return f"list_filter({_list('mention_account_ids')}, lambda m: m <> '')"
+
+
 def bronze_select_sql(source: str) -> str:
     """The fast lane's bronze rows (COLUMNS order), from table tg_fast; helper tables from python_side.
 
@@ -261,18 +266,20 @@ def bronze_select_sql(source: str) -> str:
     """
     joins: list[str] = []
 
-    def tok(kind: str, field: str) -> str:
+    def tok(kind: str, field: str, empty_names_none: bool = False) -> str:
         alias = f"tok_{field}"
         joins.append(f"LEFT JOIN tg_tokens {alias} ON {alias}.kind = '{kind}' AND {alias}.v = {_s(field)}")
+        if empty_names_none:  # ingest._event_row: an empty id names no account
+            return f"CASE WHEN {_s(field)} <> '' THEN {alias}.token END AS {alias}"
         return f"{alias}.token AS {alias}"
 
     if source == "events":
         return f"""
             SELECT f.dt, f.source_file, f.line_no, {_s('event_id')}, t_event_time, {tok('account', 'account_id')},
-                   {_s('event_type')}, {_s('video_id')}, {tok('account', 'target_account_id')},
+                   {_s('event_type')}, {_s('video_id')}, {tok('account', 'target_account_id', empty_names_none=True)},
                    coalesce(tx.clean_text, {_s('text')}), {_list('hashtags')},
-                   CASE WHEN len({_list('mention_account_ids')}) > 0 THEN
-                     list_transform({_list('mention_account_ids')}, lambda m: tg_token('account', m)) END,
+                   CASE WHEN len({_mentioned()}) > 0 THEN
+                     list_transform({_mentioned()}, lambda m: tg_token('account', m)) END,
                    {_list('urls')}, {_s('sound_id')}, {_s('share_channel')}, {_s('session_id')}, {_s('region_code')}
             FROM tg_fast f LEFT JOIN tg_text tx USING (file_idx, line_no) {" ".join(joins)}
         """
@@ -314,7 +321,7 @@ def identity_observations_sql(source: str) -> str:
     parts = [f"SELECT {_s('account_id')} AS account_id, NULL::VARCHAR AS username, NULL::TIMESTAMP AS seen_at, file_idx, line_no FROM tg_fast"]
     if source == "events":
         parts.append(f"SELECT {_s('target_account_id')}, NULL, NULL::TIMESTAMP, file_idx, line_no FROM tg_fast WHERE {_s('target_account_id')} <> ''")
-        parts.append(f"SELECT unnest({_list('mention_account_ids')}), NULL, NULL::TIMESTAMP, file_idx, line_no FROM tg_fast WHERE r.\"mention_account_ids\" IS NOT NULL")
+        parts.append(f"SELECT unnest({_mentioned()}), NULL, NULL::TIMESTAMP, file_idx, line_no FROM tg_fast WHERE r.\"mention_account_ids\" IS NOT NULL")
     return " UNION ALL ".join(parts)
 
 

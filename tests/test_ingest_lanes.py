@@ -184,6 +184,12 @@ def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path, utf8_only):
     assert ("not UTF-8" in reasons) != utf8_only
     assert [r for _, _, r, t in ref.quarantine if '"d1"' in t] == ["not JSON: depth limit exceeded"]
     assert "d2" in _frame("events", ref)["event_id"].to_list()  # deep, but not too deep: it loads
+    # an empty id names no account: no pseudonym for it, no identity row
+    rows = {r["event_id"]: r for r in _frame("events", ref).filter(pl.col("event_id").is_in(["n39", "n40"])).to_dicts()}
+    key = Pseudonymizer(b"lane-key").account
+    assert rows["n39"]["mention_actor_keys"] == [key("b")] and rows["n40"]["target_actor_key"] is None
+    assert rows["n40"]["mention_actor_keys"] is None
+    assert "" not in {account for account, _, _ in identity_map(ref).values()}
     files = {f.source_file.split("/")[-1]: (f.lines_read, f.loaded, f.duplicates, f.invalid, f.file_status) for f in ref.files}
     assert files["f.jsonl.gz"] == (10, 0, 0, 10, "corrupt_gzip") and files["g.jsonl.gz"] == (10, 10, 0, 0, "ok")
     assert files["h.json"] == (0, 0, 0, 0, "skipped_not_jsonl") and ref.skipped() == [f"events/dt={DAY}/h.json"]

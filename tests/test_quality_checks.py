@@ -442,3 +442,15 @@ def test_scan_patterns_equal_their_lookaround_specification(name):
     # and as GX's pandas engine evaluates them (pyarrow's RE2 for str columns)
     assert pd.Series(corpus, dtype="str").str.contains(PATTERNS[name], regex=True).tolist() == spec
     assert 200 < sum(spec) < len(corpus) - 200  # the corpus holds both verdicts in number
+
+
+def test_error_messages_of_checks_are_redacted_too(monkeypatch):
+    """An expectation that cannot be evaluated reports the engine's message, which may quote a value."""
+    import expectations.runner as runner
+
+    failing = runner.ExpectationOutcome("reference(x -> y)", "reference", "x", "error", False,
+                                        error="cannot evaluate: Conversion Error: 'jane.doe@example.org' to INT32", kind="reference")
+    monkeypatch.setattr(runner, "check_references", lambda suite, df, con: [failing])
+    out = run_suite(load_suite("bronze_events"), events_frame())
+    (ref,) = [r for r in out.results if r.kind == "reference"]
+    assert ref.error == "cannot evaluate: Conversion Error: '<email>' to INT32"
