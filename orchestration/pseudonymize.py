@@ -25,7 +25,6 @@ DIGEST_HEX_CHARS = 20  # 80 bits: collisions are negligible at hundreds of milli
 MIN_NAME_CHARS = 3
 
 
-
 def bmp_char_class(keep) -> str:
     """The non-ASCII BMP characters `keep` accepts, as literal ranges for a regex character class
     (Python's re and RE2 read them alike)."""
