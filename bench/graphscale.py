@@ -20,7 +20,7 @@ def synth_graph(n_edges: int, seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame
     n_v = max(n_edges // 4, 10)
     w = 1.0 / np.arange(1, n_v + 1) ** 0.6
     p = w / w.sum()
-    need, srcs, dsts = n_edges, [], []
+    need = n_edges
     seen = pl.DataFrame({"src": pl.Series([], dtype=pl.Int64), "dst": pl.Series([], dtype=pl.Int64)})
     for _ in range(10):
         m = int(need * 1.3) + 10
