@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
+import numpy as np
 import orjson
 import polars as pl
 import pyarrow as pa
@@ -94,39 +95,65 @@ class RawFile:
     lines: list[bytes]
     status: str  # ok | empty | truncated_gzip | corrupt_gzip
     tail: bytes | None = None  # truncated_gzip: the partial last line
-    untrusted: list[bytes] = field(default_factory=list)  # corrupt_gzip: the damaged member's lines
+    untrusted: frozenset[int] = frozenset()  # corrupt_gzip: numbers of the lines a damaged member gave
 
 
-def read_file_bytes(path: Path) -> tuple[bytes, str, int]:
+GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+def read_file_bytes(path: Path) -> tuple[bytes, str, list[tuple[int, int]]]:
     """The file's content, gunzipped when .gz, its status (ok, truncated_gzip or corrupt_gzip) and
-    how many of its bytes are trusted.
+    the byte spans of it that are not trusted.
 
     A truncated file (a cut upload) keeps what was decoded: only its partial last line is lost.
     A member that fails zlib's checks (CRC, length, a bad block) is decoded as far as zlib goes,
     but none of it is trusted: a checksum says some byte is wrong, not which. Its lines are
-    quarantined one by one (read_raw_lines, ingest_sql.split_lines), their text kept."""
+    quarantined one by one, their text kept (untrusted_line_numbers). Reading goes on at the next
+    member that decodes whole, its own checksum proving it."""
     data = path.read_bytes()
     if not path.name.endswith(".gz"):
-        return data, "ok", len(data)
-    out = []
+        return data, "ok", []
+    out: list[bytes] = []
+    spans: list[tuple[int, int]] = []
     rest = data
     while rest:
         d = zlib.decompressobj(wbits=31)
         try:
             out.append(d.decompress(rest))  # one call per member: the fast path
         except zlib.error:
-            trusted = sum(map(len, out))
+            start = sum(map(len, out))
             # zlib drops the whole call's output on an error: decode the member again in steps.
             out.append(_decode_until_damage(rest))
-            return b"".join(out), "corrupt_gzip", trusted
+            spans.append((start, start + len(out[-1])))
+            resume = _next_whole_member(rest)
+            if resume is None:
+                break
+            rest = rest[resume:]
+            continue
         if not d.eof:
             out.append(d.flush())
-            decoded = b"".join(out)
-            return decoded, "truncated_gzip", len(decoded)
+            if spans:  # cut after a damaged member: the cut member is not trusted either
+                spans.append((sum(map(len, out[:-1])), sum(map(len, out))))
+                break
+            return b"".join(out), "truncated_gzip", []
         # Concatenated members may follow; zero padding (tape/block) is not data, as in gzip(1).
         rest = d.unused_data.lstrip(b"\0")
-    decoded = b"".join(out)
-    return decoded, "ok", len(decoded)
+    return b"".join(out), "corrupt_gzip" if spans else "ok", spans
+
+
+def _next_whole_member(stream: bytes) -> int | None:
+    """Offset of the first later gzip member in `stream` that decodes to its end without error."""
+    at = stream.find(GZIP_MAGIC, 1)
+    while at != -1:
+        d = zlib.decompressobj(wbits=31)
+        try:
+            d.decompress(stream[at:])
+            if d.eof:
+                return at
+        except zlib.error:
+            pass
+        at = stream.find(GZIP_MAGIC, at + 1)
+    return None
 
 
 def _decode_until_damage(member: bytes, step: int = 16_384) -> bytes:
@@ -148,24 +175,24 @@ def _decode_until_damage(member: bytes, step: int = 16_384) -> bytes:
     return b"".join(out)
 
 
-def trusted_end(data: bytes, status: str, trusted: int) -> tuple[int, list[bytes]]:
-    """Where the trusted lines end, and the untrusted lines after it (corrupt_gzip: from the line
-    the damaged member starts in; its last, partial line included)."""
-    if status != "corrupt_gzip":
-        return len(data), []
-    end = data.rfind(b"\n", 0, trusted) + 1
-    untrusted = data[end:].split(b"\n")
-    if untrusted[-1] == b"":
-        untrusted.pop()
-    return end, untrusted
+def untrusted_line_numbers(line_ends: np.ndarray, spans: list[tuple[int, int]]) -> frozenset[int]:
+    """1-based numbers of the lines (ending at byte offsets `line_ends`, exclusive, in order) that
+    share a byte with an untrusted span: a line a damaged member started or ended is not trusted."""
+    if not spans:
+        return frozenset()
+    starts = np.concatenate(([0], line_ends[:-1]))
+    out: set[int] = set()
+    for lo, hi in spans:
+        if hi > lo:  # lines with start < hi and end > lo
+            first, last = np.searchsorted(line_ends, lo, side="right"), np.searchsorted(starts, hi, side="left")
+            out.update(range(int(first) + 1, int(last) + 1))
+    return frozenset(out)
 
 
 def read_raw_lines(path: Path) -> RawFile:
-    data, status, trusted = read_file_bytes(path)
-    end, untrusted = trusted_end(data, status, trusted)
-    data = data[:end]
+    data, status, spans = read_file_bytes(path)
     if not data:
-        return RawFile([], "empty" if status == "ok" else status, b"" if status == "truncated_gzip" else None, untrusted)
+        return RawFile([], "empty" if status == "ok" else status, b"" if status == "truncated_gzip" else None)
     lines = data.split(b"\n")
     tail = None
     if lines and lines[-1] == b"":
@@ -174,7 +201,8 @@ def read_raw_lines(path: Path) -> RawFile:
         tail = lines.pop()  # the partial last line of a cut file
     if status == "truncated_gzip" and tail is None:
         tail = b""
-    return RawFile(lines, status, tail, untrusted)
+    ends = np.cumsum([len(line) + 1 for line in lines], dtype=np.int64) if spans else None
+    return RawFile(lines, status, tail, untrusted_line_numbers(ends, spans))
 
 
 # --------------------------------------------------------------------------- transform per source
@@ -425,15 +453,17 @@ class LineValidator:
                 identities[account_id] = (username, when)
                 self.identity_pos[account_id] = pos
 
+    def distrust(self, counts: FileCounts, i: int, line: bytes) -> None:
+        """Line i came from a gzip member that failed its checks: quarantined, never validated."""
+        counts.lines_read += 1
+        self.quarantine(counts, i, GZIP_DAMAGE["corrupt_gzip"], line)
+
     def end_of_file(self, counts: FileCounts, raw: RawFile, n_lines: int) -> None:
         """After a file's n_lines: a truncated file's partial last line is one more (invalid) line;
-        a corrupt member's lines are quarantined one by one, or, when zlib gave nothing, one
-        empty line stands for the damage."""
-        if raw.status in GZIP_DAMAGE:
-            lost = raw.untrusted or [raw.tail or b""]
-            for i, line in enumerate(lost, start=n_lines + 1):
-                counts.lines_read += 1
-                self.quarantine(counts, i, GZIP_DAMAGE[raw.status], line)
+        a damaged member that gave no line at all is one empty quarantined line, so it shows."""
+        if raw.status == "truncated_gzip" or (raw.status == "corrupt_gzip" and not raw.untrusted):
+            counts.lines_read += 1
+            self.quarantine(counts, n_lines + 1, GZIP_DAMAGE[raw.status], raw.tail or b"")
         assert counts.reconciles(), counts
 
 
@@ -450,7 +480,10 @@ def parse_partition(source: str, landing: Path, dt: date | None, p: Pseudonymize
         raw = read_raw_lines(path)
         counts.file_status = raw.status
         for i, line in enumerate(raw.lines, start=1):
-            validator.feed(counts, file_idx, i, line)
+            if i in raw.untrusted:
+                validator.distrust(counts, i, line)
+            else:
+                validator.feed(counts, file_idx, i, line)
         validator.end_of_file(counts, raw, len(raw.lines))
     result.files += skipped_file_counts(landing, source, dt)
     return result

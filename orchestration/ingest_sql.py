@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from .contract import CLOCK_SKEW, LATE_DATA, RECORD_KEY, RecordSchema, _FieldRule, schema_for
 from .ingest import (COLUMNS, FileCounts, LineValidator, PartitionResult, RawFile, email_domain, parse_partition,
-                     partition_files, read_file_bytes, skipped_file_counts, trusted_end)
+                     partition_files, read_file_bytes, skipped_file_counts, untrusted_line_numbers)
 from .pseudonymize import DIGEST_HEX_CHARS, MIN_NAME_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
 
 # Anything yyjson (DuckDB) accepts but orjson rejects, or may read differently: NaN/Infinity
@@ -57,15 +57,13 @@ DEEP_NESTING = (f"CASE WHEN strlen(txt) > {2 * ORJSON_MAX_DEPTH} THEN "
 
 # --------------------------------------------------------------------------- reading lines
 
-def split_lines(data: bytes, status: str, trusted: int | None = None) -> tuple[pa.Array, RawFile]:
-    """The file's trusted lines as one zero-copy Arrow array (each keeps its newline), and the
-    RawFile bookkeeping of read_raw_lines (status, the truncated tail, the untrusted lines) without
-    the lines. `trusted`: read_file_bytes' trusted byte count (default all)."""
-    end, untrusted = trusted_end(data, status, len(data) if trusted is None else trusted)
-    data = data[:end]
-    tail_if_cut = b"" if status == "truncated_gzip" else None
+def split_lines(data: bytes, status: str, spans: list[tuple[int, int]] = ()) -> tuple[pa.Array, RawFile]:
+    """The file's lines as one zero-copy Arrow array (each keeps its newline), and the RawFile
+    bookkeeping of read_raw_lines (status, a cut file's tail, the untrusted line numbers from
+    read_file_bytes' `spans`) without the lines."""
     if not data:
-        return pa.array([], pa.large_binary()), RawFile([], "empty" if status == "ok" else status, tail_if_cut, untrusted)
+        return pa.array([], pa.large_binary()), RawFile([], "empty" if status == "ok" else status,
+                                                        b"" if status == "truncated_gzip" else None)
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
     offsets = np.concatenate(([0], ends)).astype(np.int64)
     rest = data[int(offsets[-1]):]
@@ -76,7 +74,7 @@ def split_lines(data: bytes, status: str, trusted: int | None = None) -> tuple[p
         tail = rest
     n = len(offsets) - 1
     lines = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-    return lines, RawFile([], status, tail, untrusted)
+    return lines, RawFile([], status, tail, untrusted_line_numbers(offsets[1:], list(spans)))
 
 
 # --------------------------------------------------------------------------- rules as SQL
@@ -416,18 +414,24 @@ def run_vectorised_lane(con: duckdb.DuckDBPyConnection, source: str, landing: Pa
     paths = partition_files(landing, source, dt)
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:  # zlib and file reads release the GIL
         contents = list(pool.map(read_file_bytes, paths))
-    for file_idx, (path, (data, status, trusted)) in enumerate(zip(paths, contents)):
-        lines, raw = split_lines(data, status, trusted)
+    distrusted: dict[int, list] = {}  # file_idx -> (line_no, line) a damaged gzip member gave: never in SQL
+    for file_idx, (path, (data, status, spans)) in enumerate(zip(paths, contents)):
+        lines, raw = split_lines(data, status, spans)
         files.append(FileCounts(str(path.relative_to(landing)), file_status=raw.status))
         raws.append((raw, len(lines)))  # end_of_file numbers a damaged tail after the last line
-        chunks.append(pa.table({"file_idx": pa.array(np.full(len(lines), file_idx, np.int32)),
-                                "line_no": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)), "raw": lines}))
+        chunk = pa.table({"file_idx": pa.array(np.full(len(lines), file_idx, np.int32)),
+                          "line_no": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)), "raw": lines})
+        if raw.untrusted:
+            bad = np.isin(np.arange(1, len(lines) + 1), np.fromiter(raw.untrusted, np.int64))
+            distrusted[file_idx] = list(zip(chunk.column("line_no").filter(bad).to_pylist(), chunk.column("raw").filter(bad).to_pylist()))
+            chunk = chunk.filter(pa.array(~bad)).combine_chunks()
+        chunks.append(chunk)
     result.files = files + skipped_file_counts(landing, source, dt)  # after the read files: file_idx numbers those
     if sum(len(c) for c in chunks) < (VECTORISED_MIN_LINES if min_lines is None else min_lines):
         # every line through LineValidator, from what was read
         for file_idx, counts in enumerate(files):
-            _feed_file(validator, counts, file_idx, enumerate(chunks[file_idx].column("raw").to_pylist(), start=1),
-                       *raws[file_idx])
+            numbered = zip(chunks[file_idx].column("line_no").to_pylist(), chunks[file_idx].column("raw").to_pylist())
+            _feed_file(validator, counts, file_idx, sorted([*numbered, *distrusted.get(file_idx, [])]), *raws[file_idx])
         return result
     texts = [lines_as_text(c.column("raw").chunk(0)) if c.num_rows else c.column("raw").cast(pa.large_string())
              for c in chunks]
@@ -450,7 +454,8 @@ def run_vectorised_lane(con: duckdb.DuckDBPyConnection, source: str, landing: Pa
     for file_idx, line_no, raw in slow:
         slow_by_file.setdefault(file_idx, []).append((line_no, raw.encode() if text else raw))
     for file_idx, counts in enumerate(files):
-        _feed_file(validator, counts, file_idx, slow_by_file.get(file_idx, []), *raws[file_idx])
+        numbered = slow_by_file.get(file_idx, []) + distrusted.get(file_idx, [])
+        _feed_file(validator, counts, file_idx, sorted(numbered) if file_idx in distrusted else numbered, *raws[file_idx])
     if result.rows and _slow_keys_meet_fast_keys(con, source, validator):
         # A key orjson read from a line SQL could not read also names a fast row: only the
         # reference lane orders that pair correctly (first wins). Rare by construction.
@@ -484,9 +489,14 @@ def lines_as_text(lines: pa.Array) -> pa.Array | None:
 
 def _feed_file(validator: LineValidator, counts: FileCounts, file_idx: int, numbered_lines, raw_file: RawFile,
                n_lines: int) -> None:
-    """(line_no, line with its newline) pairs of one file through LineValidator, in order, then the file's end."""
+    """(line_no, line with its newline) pairs of one file through LineValidator, in order, then the
+    file's end. A line of a damaged gzip member (raw_file.untrusted) is quarantined, not validated."""
     for line_no, raw in numbered_lines:
-        validator.feed(counts, file_idx, line_no, raw[:-1] if raw.endswith(b"\n") else raw)
+        line = raw[:-1] if raw.endswith(b"\n") else raw
+        if line_no in raw_file.untrusted:
+            validator.distrust(counts, line_no, line)
+        else:
+            validator.feed(counts, file_idx, line_no, line)
     validator.end_of_file(counts, raw_file, n_lines)
 
 

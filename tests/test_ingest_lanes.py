@@ -321,15 +321,36 @@ def test_split_lines_matches_python_split(tmp_path, data, status):
         assert got == parts[:-1] and raw.tail == parts[-1]
 
 
-@pytest.mark.parametrize("data,trusted,lines,untrusted", [
-    (b"a\nb\nc\nd", 4, [b"a", b"b"], [b"c", b"d"]),    # the damaged member starts after "b\n"
-    (b"a\nb\nc\nd\n", 3, [b"a"], [b"b", b"c", b"d"]),  # ... or inside "b": b is not trusted
-    (b"a\n", 2, [b"a"], []),                           # it gave nothing: end_of_file quarantines one empty line
-    (b"xy", 0, [], [b"xy"]),
+@pytest.mark.parametrize("data,spans,untrusted", [
+    (b"a\nb\nc\nd", [(4, 7)], {3, 4}),         # a damaged member gave "c\nd"
+    (b"a\nb\nc\nd\n", [(3, 6)], {2, 3}),         # ... starting inside "b": b is not trusted either
+    (b"a\nb\nc\nd\n", [(2, 4), (6, 6)], {2}),    # two damaged members, the second gave nothing
+    (b"a\n", [(2, 2)], set()),                  # it gave nothing: end_of_file quarantines one empty line
+    (b"xy", [(0, 2)], {1}),
 ])
-def test_split_lines_leaves_a_corrupt_members_lines_untrusted(data, trusted, lines, untrusted):
-    got, raw = split_lines(data, "corrupt_gzip", trusted)
-    assert [l.rstrip(b"\n") for l in got.to_pylist()] == lines and raw.untrusted == untrusted and raw.tail is None
+def test_split_lines_marks_the_lines_of_damaged_members(tmp_path, data, spans, untrusted):
+    got, raw = split_lines(data, "corrupt_gzip", spans)
+    assert [l.rstrip(b"\n") for l in got.to_pylist()] == data.rstrip(b"\n").split(b"\n")
+    assert raw.untrusted == frozenset(untrusted) and raw.tail is None
+
+
+def test_a_damaged_member_between_good_ones_costs_only_its_own_lines(tmp_path):
+    """Three gzip members in one file, the middle one with a bad checksum: the first and the last
+    load, the middle one's lines are quarantined in their place, in both lanes."""
+    landing = tmp_path / "landing"
+    folder = landing / "events" / f"dt={DAY}"
+    folder.mkdir(parents=True)
+    lines = [_line(_event(i)) + b"\n" for i in range(30)]
+    middle = bytearray(gzip.compress(b"".join(lines[10:20])))
+    middle[-6] ^= 0xFF  # its CRC
+    (folder / "m.jsonl.gz").write_bytes(gzip.compress(b"".join(lines[:10])) + bytes(middle) + gzip.compress(b"".join(lines[20:])))
+    raw = read_raw_lines(folder / "m.jsonl.gz")
+    assert raw.status == "corrupt_gzip" and len(raw.lines) == 30 and raw.untrusted == frozenset(range(11, 21))
+    ref, vec = assert_same_result("events", landing, DAY)
+    (f,) = ref.files
+    assert (f.lines_read, f.loaded, f.invalid) == (30, 20, 10)
+    assert [n for _, n, _, _ in ref.quarantine] == list(range(11, 21))
+    assert sorted(_frame("events", ref)["line_no"].to_list()) == [*range(1, 11), *range(21, 31)]
 
 
 def test_sql_pseudonyms_equal_python_pseudonyms():
