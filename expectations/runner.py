@@ -66,7 +66,7 @@ PATTERNS = {
     "ipv6_literal": rf"(?:^|[^0-9A-Za-z:._-])(?:(?:{_H4}:){{7}}{_H4}|(?:{_H4}:){{1,7}}:(?:{_H4}(?::{_H4}){{0,6}})?"
                     rf"|::(?:{_H4}(?::{_H4}){{0,6}}))(?:$|[^0-9A-Za-z:./_-])",
     # an @mention that is not a pseudonym (ingest replaces every mention with @a_<20 hex>),
-    # in Latin or another common script
+    # before an ASCII letter or digit or any other letter
     "raw_mention": r"(?:^|[^0-9A-Za-z_.\-])@(?:[A-Zb-z0-9_]|a(?:$|[^_])|a_[0-9a-f]{0,19}(?:$|[^0-9a-f])"
                    r"|a_[0-9a-f]{20}[0-9A-Za-z_]|" + NON_ASCII_LETTER + ")",
     "email_address": r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
@@ -81,15 +81,14 @@ PATTERNS = {
 # every example is redacted before it is kept: what a value is stays ("client-ip <ipv4>"), the
 # value does not. Masks err wide (any dotted quad is an <ipv4>): a mask costs a little context,
 # a miss leaks a person.
-_PSEUDONYM = r"[a-z]{1,3}_[0-9a-f]{20}"  # what ingest writes for an account, username, device, IP, e-mail
-_IS_PSEUDONYM = re.compile(_PSEUDONYM)
+_IS_PSEUDONYM = re.compile(r"[a-z]{1,3}_[0-9a-f]{20}")  # what ingest writes for an account, username, device, IP, e-mail
 _PLATFORM_ID = r"[a-z]{1,3}_[0-9a-f]{16}(?:[0-9a-f]{4})?"  # a pseudonym, or an id we make (net_<16 hex>)
 _PSEUDONYM_FORMAT = re.compile(r"\^[a-z]{1,3}_\[0-9a-f\]\{20\}\$")  # a suite's regex for a pseudonym column
 _H4_RUN = r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*"
 _M = COMBINING_MARKS  # Python's \w leaves them out: a handle in Devanagari or Thai goes on past its vowel signs
 _PERSONAL = re.compile(rf"""
     (?P<keep>(?<![\w.%+-])@?{_PLATFORM_ID}(?!\w))   # pseudonyms, pseudonymised mentions, network ids: published
-  | (?P<email>[\w{_M}.%+-]+@[\w{_M}-]+(?:\.[\w{_M}-]+)*)  # local@domain; also local@<pseudonym>: the local part is personal
+  | (?P<email>(?<![\w{_M}.%+-])[\w{_M}.%+-]+@[\w{_M}-]+(?:\.[\w{_M}-]+)*)  # local@domain; also local@<pseudonym>: the local part is personal
   | (?P<ipv4>(?<![\d.])(?:\d{{1,3}}\.){{3}}\d{{1,3}}(?!\d))
   | (?P<ipv6>(?<![\w:])(?:(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}|(?:{_H4_RUN})?::(?:{_H4_RUN})?)(?![\w:]|\.\d))  # '.\d': ::ffff:10.0.0.1 is an <ipv4>
   | (?P<handle>@\w[\w{_M}.-]*)                      # any script, marks too: @Ольга_Петрова, @प्रिया

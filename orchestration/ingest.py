@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from .contract import ALL_SOURCES, RECORD_KEY, InvalidRecord, check_times, schema_for
 from .pseudonymize import Pseudonymizer, ip_network_prefix, username_shape
-from .warehouse import WarehousePaths, connect_restricted, ensure_bronze, ensure_restricted, limit_memory
+from .warehouse import WarehousePaths, connect_restricted, connect_warehouse, ensure_bronze, ensure_restricted
 
 RAW_TEXT_LIMIT = 10_000  # quarantine keeps this much of a bad line
 
@@ -580,7 +580,7 @@ def ingest_partition(source: str, landing: Path, dt: date | None, paths: Warehou
     from .ingest_sql import FAST_ROWS, run_vectorised_lane  # it builds on this module
 
     paths.root.mkdir(parents=True, exist_ok=True)
-    con = limit_memory(duckdb.connect(str(paths.db)))
+    con = connect_warehouse(paths.db)
     try:
         result = run_vectorised_lane(con, source, landing, dt, p)
         write_partition(result, paths, p, con=con, fast_rows=FAST_ROWS if result.fast_loaded else None)

@@ -454,8 +454,8 @@ def run_vectorised_lane(con: duckdb.DuckDBPyConnection, source: str, landing: Pa
     for file_idx, line_no, raw in slow:
         slow_by_file.setdefault(file_idx, []).append((line_no, raw.encode() if text else raw))
     for file_idx, counts in enumerate(files):
-        numbered = slow_by_file.get(file_idx, []) + distrusted.get(file_idx, [])
-        _feed_file(validator, counts, file_idx, sorted(numbered) if file_idx in distrusted else numbered, *raws[file_idx])
+        numbered = sorted(slow_by_file.get(file_idx, []) + distrusted.get(file_idx, []))  # file order
+        _feed_file(validator, counts, file_idx, numbered, *raws[file_idx])
     if result.rows and _slow_keys_meet_fast_keys(con, source, validator):
         # A key orjson read from a line SQL could not read also names a fast row: only the
         # reference lane orders that pair correctly (first wins). Rare by construction.

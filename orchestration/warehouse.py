@@ -101,11 +101,17 @@ def _restrict(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """The connection, held to THREATGRAPH_DUCKDB_MEMORY_LIMIT: beyond it DuckDB spills to disk
-    instead of growing (a scale-L aggregation would take 10 GiB). SET, not connect(config=...):
-    connections of one process to one file must share their config, and tests open their own."""
-    con.execute(f"SET memory_limit = '{duckdb_memory_limit().replace(chr(39), '')}'")
+def connect_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The pipeline's connection to a warehouse file, held to THREATGRAPH_DUCKDB_MEMORY_LIMIT:
+    beyond it DuckDB spills to disk instead of growing (a scale-L aggregation would take 10 GiB).
+    SET, not connect(config=...): connections of one process to one file must share their
+    config, and tests open their own."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con.execute(f"SET memory_limit = '{duckdb_memory_limit().replace(chr(39), '')}'")
+    except duckdb.Error:  # a bad setting: say so, leave no open connection (and file lock) behind
+        con.close()
+        raise
     return con
 
 

@@ -105,13 +105,13 @@ def test_pipeline_duckdb_connections_are_held_to_the_memory_limit(tmp_path, monk
     import duckdb
 
     from orchestration.checks.gx_checks import connect_read_only
-    from orchestration.warehouse import limit_memory
+    from orchestration.warehouse import connect_warehouse
 
     db = tmp_path / "w.duckdb"
     duckdb.connect(str(db)).close()
     default = duckdb.connect().execute("SELECT current_setting('memory_limit')").fetchone()[0]
     monkeypatch.delenv("THREATGRAPH_DUCKDB_MEMORY_LIMIT", raising=False)
-    con = limit_memory(duckdb.connect(str(db), read_only=True))
+    con = connect_warehouse(db, read_only=True)
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == default  # DuckDB's own 80%
     con.close()
     monkeypatch.setenv("THREATGRAPH_DUCKDB_MEMORY_LIMIT", "1GB")
@@ -120,4 +120,4 @@ def test_pipeline_duckdb_connections_are_held_to_the_memory_limit(tmp_path, monk
     con.close()
     monkeypatch.setenv("THREATGRAPH_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(duckdb.Error, match="(?i)memory"):
-        limit_memory(duckdb.connect())
+        connect_warehouse(db)

@@ -6,14 +6,13 @@ marts/networks, marts/network_members (written back to the warehouse).
 import time
 
 import dagster as dg
-import duckdb
 import polars as pl
 
 from graph_jobs.metrics import compute_metrics
 from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks, edges_relation
 
 from ..resources import PlatformStorage
-from ..warehouse import limit_memory
+from ..warehouse import connect_warehouse
 from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
 
 GRAPH_GROUP = "graph"
@@ -43,7 +42,7 @@ def _graph_dir(storage: PlatformStorage):
 )
 def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
     out = _graph_dir(storage)
-    con = limit_memory(duckdb.connect(str(storage.paths.db), read_only=True))
+    con = connect_warehouse(storage.paths.db, read_only=True)
     try:
         # sorted: the engines sum floats in input order, and published numbers must repeat exactly
         pairs = con.sql(coordination_pairs_sql(DetectionParams(), edges_relation(con))).pl().sort(["src", "dst"])
@@ -86,7 +85,7 @@ def network_marts(context: dg.AssetExecutionContext, storage: PlatformStorage, c
     metrics = compute_metrics(vertices, edges, engine=config.graph_engine, directed=False, seeds=seeds,
                               auto_threshold_edges=config.auto_threshold_edges)
     t_metrics = time.monotonic() - t0
-    con = limit_memory(duckdb.connect(str(storage.paths.db)))
+    con = connect_warehouse(storage.paths.db)
     try:
         result = detect_networks(con, metrics, pairs, window[0], window[1], DetectionParams(min_network_size=config.min_network_size))
         membership = result.members.select("actor_key", "network_id")

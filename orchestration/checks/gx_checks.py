@@ -29,7 +29,7 @@ from ..assets.ingest import DUCKDB_WRITER_POOL, bronze_key
 from ..contract import PARTITIONED_SOURCES
 from ..partitions import daily_partitions
 from ..resources import PlatformStorage
-from ..warehouse import limit_memory
+from ..warehouse import connect_warehouse
 
 GX_CHECK_PREFIX = "gx_"
 VOLUME_CHECK_NAME = "volume_vs_recent_partitions"
@@ -46,7 +46,7 @@ def connect_read_only(db_path) -> duckdb.DuckDBPyConnection:
     last: Exception | None = None
     for attempt in range(_LOCK_RETRIES):
         try:
-            return limit_memory(duckdb.connect(str(db_path), read_only=True))
+            return connect_warehouse(db_path, read_only=True)
         except duckdb.IOException as exc:  # "Could not set lock on file"
             last = exc
             time.sleep(0.5 * (attempt + 1))
