@@ -30,8 +30,10 @@ RECORD_KEY = {
 LATE_DATA = timedelta(hours=72)
 CLOCK_SKEW = timedelta(minutes=5)
 
+# RFC 3339's grammar; fromisoformat checks the calendar (days per month, hour < 24), and would
+# turn an offset of +05:75 into 6h15 if the grammar let it through.
 _RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
 )
 _JSON_TYPES = {
     "string": lambda v: isinstance(v, str),
@@ -52,12 +54,19 @@ class InvalidRecord(ValueError):
     leak it there. The line itself is in the restricted store (quarantine_lines)."""
 
 
+class TimestampOutOfRange(ValueError):
+    """A well-formed RFC 3339 time whose UTC instant has no datetime (year 0 or 10000)."""
+
+
 def parse_rfc3339(value: str) -> datetime:
     """An RFC 3339 timestamp with offset, as a naive UTC datetime."""
     if not _RFC3339.match(value):
         raise ValueError("not an RFC 3339 timestamp with offset")
     dt = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
-    return dt.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return dt.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise TimestampOutOfRange("outside the years 1 to 9999 in UTC") from None
 
 
 @dataclass(frozen=True)
@@ -111,14 +120,21 @@ def _compile_check(rule: _FieldRule):
     enum = frozenset(rule.enum) if rule.enum is not None and all(isinstance(e, (str, type(None))) for e in rule.enum) else rule.enum
     expected = "|".join(rule.types)
     item_types = tuple({t for n in (rule.item_types or ()) for t in _PY_TYPES[n]})
+    # JSON Schema's integer is any number with a zero fraction: 1.0 and 1e2 are integers
+    integral_float_ok = "integer" in rule.types and "number" not in rule.types
 
     def check(v, times):
         if rule.types:
             ok = bool_ok if v.__class__ is bool else isinstance(v, py_types)
-            if not ok:
+            if not ok and not (integral_float_ok and v.__class__ is float and v.is_integer()):
                 raise InvalidRecord(f"wrong type: {name} is {_json_type(v)}, expected {expected}")
-        if enum is not None and v not in enum:
-            raise InvalidRecord(f"unknown enum value: {name}")
+        if enum is not None:
+            try:
+                known = v in enum
+            except TypeError:  # an array or object: no enum of the contract holds one
+                known = False
+            if not known:
+                raise InvalidRecord(f"unknown enum value: {name}")
         if v is None:
             return
         cls = v.__class__
@@ -132,6 +148,8 @@ def _compile_check(rule: _FieldRule):
             if rule.date_time:
                 try:
                     times[name] = parse_rfc3339(v)
+                except TimestampOutOfRange:
+                    raise InvalidRecord(f"bad timestamp: {name} is outside the years 1 to 9999 in UTC") from None
                 except ValueError:
                     raise InvalidRecord(f"bad timestamp: {name} is not an RFC 3339 date-time") from None
         elif cls is int or cls is float:
@@ -155,9 +173,13 @@ class RecordSchema:
         self.required = tuple(schema.get("required", ()))
         self.fields = {n: _compile_field(n, s) for n, s in schema.get("properties", {}).items()}
         self._checks = {n: _compile_check(r) for n, r in self.fields.items()}
+        self._integer_fields = frozenset(n for n, r in self.fields.items() if "integer" in r.types and "number" not in r.types)
 
     def check(self, rec) -> dict[str, datetime]:
-        """Raise InvalidRecord with a reason; return the parsed date-time fields."""
+        """Raise InvalidRecord with a reason; return the parsed date-time fields.
+
+        An integer field written as a float with a zero fraction (1.0) becomes an int in `rec`,
+        so bronze and the record's content digest see one value."""
         if rec.__class__ is not dict:
             raise InvalidRecord(f"not a JSON object: {_json_type(rec)}")
         for name in self.required:
@@ -169,6 +191,8 @@ class RecordSchema:
             check = checks.get(name)
             if check is not None:  # fields the contract does not name are allowed
                 check(v, times)
+                if v.__class__ is float and name in self._integer_fields:
+                    rec[name] = int(v)  # same keys, new value: safe while iterating
         return times
 
 

@@ -32,11 +32,12 @@ from .ingest import (COLUMNS, FileCounts, LineValidator, PartitionResult, RawFil
 from .pseudonymize import DIGEST_HEX_CHARS, MIN_NAME_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
 
 # Anything yyjson (DuckDB) accepts but orjson rejects, or may read differently: NaN/Infinity
-# literals, huge exponents (inf), trailing commas, an escaped NUL, and a \u escape inside a field
-# name (an escaped name could repeat a contract field unseen). Escapes in values decode alike
+# literals, numbers beyond a double (orjson rejects them as infinity: a 3-digit exponent, or 100
+# digits in a row, since under both a number stays below 1e198), trailing commas, an escaped NUL,
+# and a \u escape inside a field name (an escaped name could repeat a contract field unseen). Escapes in values decode alike
 # (lone surrogates fail json_valid), so producers that escape all non-ASCII keep the fast lane.
 # False alarms only cost a line a trip through LineValidator.
-NOT_PLAIN_JSON = r"(?i),\s*[}\]]|[:\[,]\s*([-+]?(nan|inf)|-?\d+(\.\d+)?e[-+]?\d{3})|\d{300}"
+NOT_PLAIN_JSON = r"(?i),\s*[}\]]|[:\[,]\s*([-+]?(nan|inf)|-?\d+(\.\d+)?e[-+]?\d{3})|\d{100}"
 # Escapes are rare: this one is only searched for in lines that hold a backslash-u.
 ESCAPES_TO_CHECK = r"(?i)\\u0000|\\u[0-9a-f]{4}[^\"]*\"\s*:"
 # The RFC 3339 subset both DuckDB's cast and Python's fromisoformat read alike.
@@ -427,7 +428,8 @@ def run_vectorised_lane(con: duckdb.DuckDBPyConnection, source: str, landing: Pa
             chunk = chunk.filter(pa.array(~bad)).combine_chunks()
         chunks.append(chunk)
     result.files = files + skipped_file_counts(landing, source, dt)  # after the read files: file_idx numbers those
-    if sum(len(c) for c in chunks) < (VECTORISED_MIN_LINES if min_lines is None else min_lines):
+    n_lines = sum(len(c) for c in chunks)
+    if n_lines == 0 or n_lines < (VECTORISED_MIN_LINES if min_lines is None else min_lines):
         # every line through LineValidator, from what was read
         for file_idx, counts in enumerate(files):
             numbered = zip(chunks[file_idx].column("line_no").to_pylist(), chunks[file_idx].column("raw").to_pylist())

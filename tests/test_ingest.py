@@ -55,6 +55,10 @@ def test_vendored_contract_matches_shared():
         ({"event_id": "x", "event_time": "2026-11-03 10:00", "account_id": "a", "event_type": "like"}, "bad timestamp: event_time"),
         ({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": "like", "hashtags": [1]}, "wrong type: item of hashtags"),
         ({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": "like", "region_code": "usa"}, "bad format: region_code"),
+        ({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": ["like"]}, "unknown enum value: event_type"),
+        ({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a", "event_type": {"like": 1}}, "unknown enum value: event_type"),
+        ({"event_id": "x", "event_time": "2026-11-03T10:00:00+05:75", "account_id": "a", "event_type": "like"}, "bad timestamp: event_time"),
+        ({"event_id": "x", "event_time": "2026-11-03T10:00:00-00:60", "account_id": "a", "event_type": "like"}, "bad timestamp: event_time"),
     ],
 )
 def test_validator_reasons_and_agreement_with_jsonschema(rec, reason):
@@ -69,6 +73,25 @@ def test_valid_records_with_extra_fields_pass():
     schema_for("events").check(event(1, extra_field={"x": 1}, share_channel=None))
     schema_for("sessions").check({"session_id": "s", "event_time": "2026-11-03T10:00:00+02:00", "account_id": "a",
                                   "ip": "10.0.0.1", "success": True, "asn": 64512, "login_method": None})
+
+
+def test_integers_and_times_jsonschema_accepts():
+    """JSON Schema's integer includes 1.0; a well-formed time may still have no UTC instant we can hold."""
+    sessions = json.loads((CONTRACT_DIR / "sessions.schema.json").read_text())
+    standard = jsonschema.Draft202012Validator(sessions, format_checker=jsonschema.FormatChecker())
+    for asn, stored in ((64512.0, 64512), (-0.0, 0), (1e2, 100)):
+        rec = {"session_id": "s", "event_time": "2026-11-03T10:00:00+23:59", "account_id": "a", "ip": "10.0.0.1",
+               "success": True, "asn": asn}
+        assert not list(standard.iter_errors(rec))
+        schema_for("sessions").check(rec)
+        assert rec["asn"] == stored and type(rec["asn"]) is int
+    with pytest.raises(InvalidRecord, match="out of range: asn"):  # 2^64 read as a float: a number, too big
+        schema_for("sessions").check({"session_id": "s", "event_time": "2026-11-03T10:00:00Z", "account_id": "a",
+                                      "ip": "10.0.0.1", "success": True, "asn": 2.0 ** 64})
+    for t in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        with pytest.raises(InvalidRecord, match="bad timestamp: created_at is outside the years 1 to 9999 in UTC"):
+            schema_for("accounts").check({"account_id": "a", "event_time": "2026-11-03T10:00:00Z",
+                                          "change_type": "created", "created_at": t, "username": "u"})
 
 
 def test_time_rules():

@@ -151,6 +151,18 @@ TRICKY_EVENTS = [
     # an extra field nested deeper than orjson reads (1024 levels): "not JSON" in both lanes; 1000 levels load
     '{"event_id":"d1","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":' + "[" * 1100 + "]" * 1100 + '}',
     '{"event_id":"d2","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":' + "[" * 1000 + "]" * 1000 + '}',
+    # a number beyond a double with a short exponent: orjson rejects it (infinity), yyjson reads it
+    '{"event_id":"b1","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":1' + "0" * 210 + 'e99}',
+    '{"event_id":"b2","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":[-' + "9" * 299 + 'e10]}',
+    '{"event_id":"b3","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","x":' + "9" * 99 + 'e99}',
+    # an array or object where an enum value belongs
+    '{"event_id":"b4","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":["like"]}',
+    '{"event_id":"b5","event_time":"2026-11-03T10:00:00Z","account_id":"a","event_type":"like","share_channel":{}}',
+    # offsets with 60 minutes or more are no RFC 3339; a UTC instant outside the years 1..9999
+    '{"event_id":"b6","event_time":"2026-11-03T10:00:00+05:75","account_id":"a","event_type":"like"}',
+    '{"event_id":"b7","event_time":"2026-11-03T10:00:00-00:60","account_id":"a","event_type":"like"}',
+    '{"event_id":"b8","event_time":"9999-12-31T23:59:59-01:00","account_id":"a","event_type":"like"}',
+    '{"event_id":"b9","event_time":"0001-01-01T00:00:00+01:00","account_id":"a","event_type":"like"}',
 ]
 
 
@@ -183,6 +195,13 @@ def test_lanes_agree_on_lines_where_json_readers_differ(tmp_path, utf8_only):
             "wrong type", "duplicate key with different content", "truncated gzip", "corrupt gzip"} <= reasons
     assert ("not UTF-8" in reasons) != utf8_only
     assert [r for _, _, r, t in ref.quarantine if '"d1"' in t] == ["not JSON: depth limit exceeded"]
+    reason_of = {json_id: r for _, _, r, t in ref.quarantine for json_id in ("b1", "b2", "b4", "b5", "b6", "b7", "b8", "b9")
+                 if f'"{json_id}"' in t}
+    assert reason_of["b1"].startswith("not JSON") and reason_of["b2"].startswith("not JSON")
+    assert reason_of["b4"] == reason_of["b5"][:-len("share_channel")] + "event_type" == "unknown enum value: event_type"
+    assert reason_of["b6"] == reason_of["b7"] == "bad timestamp: event_time is not an RFC 3339 date-time"
+    assert reason_of["b8"] == reason_of["b9"] == "bad timestamp: event_time is outside the years 1 to 9999 in UTC"
+    assert "b3" in _frame("events", ref)["event_id"].to_list()  # 1e198: large, but a double
     assert "d2" in _frame("events", ref)["event_id"].to_list()  # deep, but not too deep: it loads
     # an empty id names no account: no pseudonym for it, no identity row
     rows = {r["event_id"]: r for r in _frame("events", ref).filter(pl.col("event_id").is_in(["n39", "n40"])).to_dicts()}
@@ -246,7 +265,7 @@ def test_lanes_agree_on_accounts_and_sessions_edge_values(tmp_path):
     for i in range(40):
         sessions.append({"session_id": f"s{i}", "event_time": GOOD_TIME, "account_id": f"acct{i % 9}",
                          "ip": ["192.168.1.20", "::ffff:1.2.3.4", "fe80::1%eth0", "1.2.3.4 ", "8.8.8.8"][i % 5],
-                         "asn": [64512, 4294967295, 4294967296, -1, 1.0, 10 ** 20, None, 7][i % 8],
+                         "asn": [64512, 4294967295, 4294967296, -1, 1.0, 10 ** 20, None, 7, 100.0, -0.0, 2.0 ** 64, 1.5][i % 12],
                          "success": i % 4 != 0, "login_method": ["sms", None, "pigeon", "token"][i % 4]})
     write_lines(ses / "part.jsonl", sessions)
     ref_a, _ = assert_same_result("accounts", landing, DAY)
@@ -259,6 +278,22 @@ def test_lanes_agree_on_accounts_and_sessions_edge_values(tmp_path):
     assert not [b for b in bios if "User" in b or "acct" in b or "Maria" in b] and "Al says hi" in bios
     assert any(Pseudonymizer(b"lane-key").token("display_name", "User 3") in b for b in bios)
     assert ref_a.totals()["invalid"] >= 1 and ref_s.totals()["invalid"] >= 10
+    # JSON Schema's integers include 1.0 and -0.0; bronze holds them as integers
+    asn = dict(_frame("sessions", ref_s).select("session_id", "asn").rows())
+    assert (asn["s4"], asn["s8"], asn["s9"], asn["s0"]) == (1, 100, 0, 64512)
+    assert "s10" not in asn and "s11" not in asn  # 2^64 is out of range, 1.5 no integer
+    reasons = {n: r for _, n, r, _ in ref_s.quarantine}
+    assert reasons[11] == "out of range: asn outside [0, 4294967295]" and reasons[12].startswith("wrong type: asn is number")
+
+
+def test_lanes_agree_on_a_partition_without_lines(tmp_path):
+    landing = tmp_path / "landing"
+    folder = landing / "events" / f"dt={DAY}"
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_bytes(b"")
+    (folder / "b.jsonl.gz").write_bytes(gzip.compress(b""))
+    ref, vec = assert_same_result("events", landing, DAY)
+    assert [(f.lines_read, f.file_status) for f in ref.files] == [(0, "empty"), (0, "empty")]
 
 
 def _account(i: int, **over) -> dict:
