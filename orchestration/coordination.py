@@ -30,7 +30,15 @@ EDGE_COLUMNS = ("account_id", "account_id_y", "weight", "avg_time_delta", "edge_
 # extra edge attributes CooRTweet also puts on the graph
 EDGE_EXTRA_COLUMNS = ("n_content_id", "n_content_id_y", "weight_threshold")
 
+CAPPED_COLUMNS = ("object_id", "bucket_start", "n_shares", "n_kept")
 EDGE_WEIGHT = 0.5  # generate_coordinated_network(edge_weight = 0.5)
+# At most this many shares of one object per time bucket (a little over one window) are paired:
+# ~2M pairs per object and pair of buckets at most, where a video shared by 100k accounts in one
+# minute would make 5e9. Real exports stay far below (CooRTweet's Russian data: 10 per 60 s, 149
+# per hour). 0 = no cap (exact CooRTweet, quadratic in the worst case).
+DEFAULT_MAX_BUCKET_SHARES = 1000
+# Epoch seconds of the years 1 to 9999: the time buckets are exact integers well inside a double.
+MAX_ABS_TIMESTAMP = 253_402_300_800
 SUBGRAPH = 0  # generate_coordinated_network(subgraph = 0): the full network
 
 
@@ -57,9 +65,11 @@ def _compile_macros(text: str) -> Any:
 
 
 def render_pairs_sql(
-    macros: Any, relation: str, time_window: int | float, min_participation: int, row_order: str | None = None
+    macros: Any, relation: str, time_window: int | float, min_participation: int, row_order: str | None = None,
+    max_bucket_shares: int | None = None, overfull_report: bool = False,
 ) -> str:
-    return str(macros.co_share_pairs(relation, time_window, min_participation, row_order=row_order))
+    return str(macros.co_share_pairs(relation, time_window, min_participation, row_order=row_order,
+                                     max_bucket_shares=max_bucket_shares or None, overfull_report=overfull_report))
 
 
 def render_network_sql(macros: Any, relation: str, edge_weight: float = EDGE_WEIGHT, subgraph: int = SUBGRAPH) -> str:
@@ -75,6 +85,11 @@ def _check_parameters(time_window: Any, min_participation: Any) -> None:
         raise CoordinationInputError(f"min participation must be an integer, got {min_participation!r}")
     if min_participation < 0:
         raise CoordinationInputError(f"min participation must be >= 0, got {min_participation}")
+
+
+def _check_max_bucket_shares(max_bucket_shares: Any) -> None:
+    if isinstance(max_bucket_shares, bool) or not isinstance(max_bucket_shares, int) or max_bucket_shares < 0:
+        raise CoordinationInputError(f"max shares per window must be an integer >= 0 (0: no cap), got {max_bucket_shares!r}")
 
 
 # RE2 pattern of a string made only of what str.strip() removes (str.isspace()):
@@ -205,7 +220,8 @@ def _first_bad_value(con: Any, path: Path, names: list[str]) -> tuple[int, str] 
         for name in ID_COLUMNS
     )
     (rowid,) = con.execute(
-        f"select min(rowid) from shares where {empty} or not isfinite(timestamp_share)", {"blank": BLANK_PATTERN}
+        f"select min(rowid) from shares where {empty} or not isfinite(timestamp_share) "
+        f"or abs(timestamp_share) > {MAX_ABS_TIMESTAMP}", {"blank": BLANK_PATTERN}
     ).fetchone()
     if rowid is None:
         return None
@@ -213,7 +229,13 @@ def _first_bad_value(con: Any, path: Path, names: list[str]) -> tuple[int, str] 
     for name in ID_COLUMNS:
         if not fields[names.index(name)].strip():
             return line, f"column {name} is empty"
-    return line, f"column timestamp_share is not a number of seconds: {fields[names.index('timestamp_share')]!r}"
+    raw = fields[names.index("timestamp_share")]
+    try:
+        if math.isfinite(float(raw)):
+            return line, f"column timestamp_share is out of range: {raw!r} (epoch seconds of the years 1 to 9999)"
+    except ValueError:
+        pass
+    return line, f"column timestamp_share is not a number of seconds: {raw!r}"
 
 
 def load_shares(con: Any, input_csv: str | Path) -> int:
@@ -249,14 +271,24 @@ def _copy_parquet(con: Any, query: str, target: Path) -> int:
     return n
 
 
+def _any_bucket_over(con: Any, macros: Any, time_window: float, max_bucket_shares: int) -> bool:
+    width = str(macros.co_share_bucket_width(time_window))
+    (n,) = con.execute(f"SELECT max(n) FROM (SELECT count(*) AS n FROM shares "
+                       f"GROUP BY object_id, floor(timestamp_share / {width}))").fetchone()
+    return (n or 0) > max_bucket_shares
+
+
 def run_coordination(
-    input_csv: str | Path, time_window: int, min_participation: int, out_dir: str | Path
+    input_csv: str | Path, time_window: int, min_participation: int, out_dir: str | Path,
+    max_bucket_shares: int = DEFAULT_MAX_BUCKET_SHARES,
 ) -> dict:
-    """detect_groups + generate_coordinated_network; writes pairs.parquet and edges.parquet."""
+    """detect_groups + generate_coordinated_network; writes pairs.parquet and edges.parquet, and
+    capped_objects.parquet listing the over-full (object, time bucket)s that were sampled."""
     import duckdb
 
     started = time.perf_counter()
     _check_parameters(time_window, min_participation)
+    _check_max_bucket_shares(max_bucket_shares)
     out = Path(out_dir)
     # importing jinja2 and compiling the macros take as long as all the SQL on small
     # inputs: done in a thread while DuckDB, which releases the GIL, loads the CSV
@@ -270,11 +302,29 @@ def run_coordination(
             except OSError as exc:
                 raise CoordinationInputError(f"{out}: cannot create the output folder ({exc})") from exc
             macros = compiling.result()
+            # The cap's sampling costs a quarter of the run: only render it when some raw bucket is
+            # over-full (the loop-free shares the macro counts are never more).
+            if max_bucket_shares and not _any_bucket_over(con, macros, time_window, max_bucket_shares):
+                max_bucket_shares = 0
             # rowid is the order of the data rows: CooRTweet's tie-break
             con.execute(
                 "CREATE TABLE pairs AS "
-                + render_pairs_sql(macros, "shares", time_window, min_participation, row_order="rowid")
+                + render_pairs_sql(macros, "shares", time_window, min_participation, row_order="rowid",
+                                   max_bucket_shares=max_bucket_shares)
             )
+            capped = out / "capped_objects.parquet"
+            n_capped = 0
+            if max_bucket_shares:
+                n_capped = _copy_parquet(
+                    con,
+                    f"SELECT {', '.join(CAPPED_COLUMNS)} FROM ("
+                    + render_pairs_sql(macros, "shares", time_window, min_participation, row_order="rowid",
+                                       max_bucket_shares=max_bucket_shares, overfull_report=True)
+                    + ") ORDER BY object_id, bucket_start",
+                    capped,
+                )
+            if not n_capped:
+                capped.unlink(missing_ok=True)  # no stale list from an earlier run
             n_pairs = _copy_parquet(
                 con,
                 f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs "
@@ -298,6 +348,7 @@ def run_coordination(
         "pairs": int(n_pairs),
         "edges": int(n_edges),
         "accounts": int(n_accounts),
+        "capped_buckets": int(n_capped),
         "seconds": round(time.perf_counter() - started, 3),
     }
 
@@ -310,11 +361,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-participation", required=True, type=int, metavar="N",
                         help="minimum number of shares for an account to be considered")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder for edges.parquet and pairs.parquet")
+    parser.add_argument("--max-shares-per-window", type=int, default=DEFAULT_MAX_BUCKET_SHARES, metavar="N",
+                        help="pair at most N shares of one object per time bucket (about one window), a "
+                             "deterministic sample by account; sampled buckets go to capped_objects.parquet "
+                             f"(default {DEFAULT_MAX_BUCKET_SHARES}; 0: no cap, exact but quadratic on viral objects)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        result = run_coordination(args.input, args.time_window, args.min_participation, args.out)
+        result = run_coordination(args.input, args.time_window, args.min_participation, args.out,
+                                  max_bucket_shares=args.max_shares_per_window)
     except CoordinationInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -326,6 +382,10 @@ def run(args: argparse.Namespace) -> int:
         f"in {result['seconds']:.2f}s"
     )
     print(f"wrote {out / 'edges.parquet'} and {out / 'pairs.parquet'}")
+    if result["capped_buckets"]:
+        print(f"warning: {result['capped_buckets']} object time bucket(s) had more than {args.max_shares_per_window} shares "
+              f"and were sampled (pairs there are a subset of CooRTweet's); listed in {out / 'capped_objects.parquet'}. "
+              "--max-shares-per-window 0 pairs them all.", file=sys.stderr)
     return 0
 
 

@@ -578,3 +578,76 @@ def test_extra_columns_and_column_order_are_accepted(tmp_path):
     path = write_csv(tmp_path / "shuffled.csv", rows, header=header)
     counts = run_coordination(path, 60, 2, tmp_path / "out")
     assert (counts["pairs"], counts["edges"], counts["accounts"]) == (7, 4, 5)
+
+
+# --------------------------------------------------------------------------
+# over-full buckets: a bound on the pairs, reported, exact below it
+
+
+def over_full_rows(n_accounts=300, seed=5):
+    """n_accounts share 'viral' within 30 s (one bucket), each also shares one other object
+    at a quiet time; 'calm' is shared by 5 accounts: under any cap."""
+    rng = random.Random(seed)
+    start = 20 * 60.06 + 1  # inside bucket 20 of a 60 s window (bucket width 60.06)
+    rows = [("viral", f"acc{i}", f"v{i}", start + rng.random() * 30) for i in range(n_accounts)]
+    rows += [(f"other{i % 37}", f"acc{i}", f"w{i}", 10_000 + 1_000 * i) for i in range(n_accounts)]
+    rows += [("calm", f"acc{i}", f"c{i}", 50_000 + i) for i in range(5)]
+    return rows
+
+
+def pair_set(out: Path) -> set:
+    return {(r["object_id"], r["content_id"], r["content_id_y"]) for r in read_parquet(out / "pairs.parquet")}
+
+
+def test_over_full_buckets_are_sampled_and_listed(tmp_path):
+    path = write_csv(tmp_path / "viral.csv", over_full_rows())
+    exact = run_coordination(path, 60, 1, tmp_path / "exact", max_bucket_shares=0)
+    assert exact["pairs"] == 300 * 299 // 2 + 5 * 4 // 2 and exact["capped_buckets"] == 0
+    capped = run_coordination(path, 60, 1, tmp_path / "capped", max_bucket_shares=100)
+    assert capped["capped_buckets"] == 1
+    assert read_parquet(tmp_path / "capped" / "capped_objects.parquet") == [
+        {"object_id": "viral", "bucket_start": pytest.approx(20 * 60.06), "n_shares": 300, "n_kept": 100}]
+    kept = pair_set(tmp_path / "capped")
+    # 100 of the 300 shares, all pairs among them (within 30 s); untouched objects keep every pair
+    assert len({c for o, a, b in kept if o == "viral" for c in (a, b)}) == 100
+    assert len([p for p in kept if p[0] == "viral"]) == 100 * 99 // 2
+    assert {p for p in kept if p[0] != "viral"} == {p for p in pair_set(tmp_path / "exact") if p[0] != "viral"}
+    assert kept < pair_set(tmp_path / "exact")
+    # at or above the bucket's size, the cap changes nothing and leaves no list behind
+    same = run_coordination(path, 60, 1, tmp_path / "capped", max_bucket_shares=300)
+    assert same["capped_buckets"] == 0 and not (tmp_path / "capped" / "capped_objects.parquet").exists()
+    assert pair_set(tmp_path / "capped") == pair_set(tmp_path / "exact")
+
+
+def test_the_cap_samples_the_same_accounts_on_every_object(tmp_path):
+    rows = over_full_rows(200)
+    rows += [("viral2", a, c + "_2", ts + 100 * 60.06) for o, a, c, ts in rows if o == "viral"]  # same offset in its bucket
+    path = write_csv(tmp_path / "two.csv", rows)
+    run_coordination(path, 60, 1, tmp_path / "out", max_bucket_shares=50)
+    accounts = defaultdict(set)
+    for r in read_parquet(tmp_path / "out" / "pairs.parquet"):
+        accounts[r["object_id"]] |= {r["account_id"], r["account_id_y"]}
+    assert len(accounts["viral"]) == 50 and accounts["viral"] == accounts["viral2"]
+
+
+def test_cli_warns_when_it_samples(tmp_path, capsys):
+    path = write_csv(tmp_path / "viral.csv", over_full_rows())
+    assert coordination.main(["--input", str(path), "--time-window", "60", "--min-participation", "1",
+                              "--out", str(tmp_path / "o"), "--max-shares-per-window", "100"]) == 0
+    err = capsys.readouterr().err
+    assert "1 object time bucket(s) had more than 100 shares" in err and "capped_objects.parquet" in err
+    assert coordination.main(["--input", str(path), "--time-window", "60", "--min-participation", "1",
+                              "--out", str(tmp_path / "o"), "--max-shares-per-window", "-1"]) == 2
+
+
+def test_timestamps_beyond_year_9999_are_refused_with_their_line(tmp_path):
+    path = write_csv(tmp_path / "far.csv", [("o1", "a", "c1", 10), ("o1", "b", "c2", "1e20")])
+    with pytest.raises(CoordinationInputError, match=r"line 3: column timestamp_share is out of range: '1e20'"):
+        run_coordination(path, 10, 1, tmp_path / "out")
+
+
+def test_a_pair_at_the_window_edge_survives_rounding():
+    # 2.0 - 0.9999999999999999 is exactly 1.0 in floating point: inside a 1 s window, as in R
+    rows = [("o", "A", "a", 0.9999999999999999), ("o", "B", "b", 2.0)]
+    pairs, _ = assert_same_as_reference(rows, 1, 1)
+    assert len(pairs) == 1

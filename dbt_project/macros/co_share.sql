@@ -32,11 +32,19 @@
   weight_threshold = weight > quantile(weight, edge_weight) (type 7).
 
   Scalability: instead of comparing every pair of shares of an object
-  (quadratic for viral objects), shares are put in time buckets of width
-  time_window and every share is probed against its own bucket and the next
-  one (a single hash join on object_id and bucket), which is enough because
-  |dt| <= W implies |bucket difference| <= 1. The work is bounded by the
-  number of share pairs less than two windows apart.
+  (quadratic for viral objects), shares are put in time buckets a little wider
+  than time_window (co_share_bucket_width: the margin keeps |dt| <= W within
+  adjacent buckets despite floating-point rounding) and every share is probed
+  against its own bucket and the next one (a single hash join on object_id and
+  bucket). The work is bounded by the number of share pairs less than two
+  windows apart. That is still quadratic when many shares of one object fall
+  in one window: `max_bucket_shares` (optional) keeps at most that many shares
+  per (object, bucket), the shares of the accounts with the smallest
+  hash(account_id) (the same accounts on every over-full bucket, so pairs that
+  co-share several viral objects keep all their evidence), earliest first.
+  Exact CooRTweet semantics hold where no bucket is over-full; with
+  `overfull_report` the macro returns those buckets instead of the pairs
+  (object_id, bucket_start, n_shares, n_kept).
 
   Orientation is decided in the join itself: the left share is the older one
   (ties: the earlier in CooRTweet's row order), so each unordered pair is
@@ -44,8 +52,14 @@
   the rows.
 -#}
 
-{% macro co_share_pairs(shares_relation, time_window, min_participation, row_order=none, remove_loops=true) -%}
-{%- set bucket_width = time_window if time_window > 0 else 1 -%}
+{% macro co_share_bucket_width(time_window) -%}
+{{ ([time_window, 1] | max * 1.001) | round(6) }}
+{%- endmacro %}
+
+
+{% macro co_share_pairs(shares_relation, time_window, min_participation, row_order=none, remove_loops=true,
+                        max_bucket_shares=none, overfull_report=false) -%}
+{%- set bucket_width = co_share_bucket_width(time_window) -%}
 with
 -- a plain projection when the row order is given: inlined into its two
 -- consumers rather than materialised (which costs more than the casts)
@@ -82,7 +96,7 @@ cs_active as (
         i.timestamp_share,
         a.first_row,
         i.cs_row,
-        cast(floor(i.timestamp_share / {{ bucket_width }}) as bigint) as cs_bucket
+        floor(i.timestamp_share / {{ bucket_width }}) as cs_bucket
     from cs_input as i
     inner join cs_accounts as a
         on i.account_id = a.account_id
@@ -91,13 +105,37 @@ cs_active as (
 
 -- shares that can be paired: with do_remove_loops, not a share of the object
 -- itself (filtered here, on each side, rather than on the pairs: much cheaper)
-cs_pairable as (
+cs_loop_free as (
     select *
     from cs_active
     {%- if remove_loops %}
     where object_id <> content_id
     {%- endif %}
 ),
+{%- if max_bucket_shares %}
+
+-- over-full (object, bucket)s keep a sample; the others are untouched (no window over them)
+cs_overfull as (
+    select object_id, cs_bucket, count(*) as n_shares
+    from cs_loop_free
+    group by all
+    having count(*) > {{ max_bucket_shares }}
+),
+
+cs_pairable as (
+    select * from cs_loop_free anti join (select object_id, cs_bucket from cs_overfull) using (object_id, cs_bucket)
+    union all
+    select * from (
+        select * from cs_loop_free semi join (select object_id, cs_bucket from cs_overfull) using (object_id, cs_bucket)
+    )
+    qualify row_number() over (
+        partition by object_id, cs_bucket order by hash(account_id), account_id, timestamp_share, cs_row
+    ) <= {{ max_bucket_shares }}
+),
+{%- else %}
+
+cs_pairable as (select * from cs_loop_free),
+{%- endif %}
 
 -- every share probes its own bucket and the next one
 cs_probes as (
@@ -164,12 +202,19 @@ cs_participating_contents as (
 )
 {%- endif %}
 
+{%- if overfull_report %}
+
+select object_id, cs_bucket * {{ bucket_width }} as bucket_start, n_shares, {{ max_bucket_shares }} as n_kept
+from cs_overfull
+{%- else %}
+
 -- content_id / account_id = older share, time_delta = absolute difference
 select *
 from cs_pairs
 {%- if min_participation > 1 %}
 where content_id in (select content_id from cs_participating_contents)
     or content_id_y in (select content_id from cs_participating_contents)
+{%- endif %}
 {%- endif %}
 {%- endmacro %}
 
