@@ -24,6 +24,8 @@ T_VIRAL = datetime(2026, 11, 3, 12, 0, 0)  # a whole minute: each burst of 300 v
 T_BURST = datetime(2026, 11, 2, 9, 0, 0)
 N_VIRAL, N_NAT, CAP = 300, 100, 50  # CAP: max_pairs_per_object for this build
 MAX_TIES, MAX_PROMO = 4, 3  # follow_ring_max_ties and co_promotion_max_accounts for this build
+N_SPAMMERS, SPAM_REPEATS, MAX_REPEATS = 4, 10, 3  # max_repeats_per_account (the project's default)
+T_SPAM = datetime(2026, 11, 3, 16, 0, 0)
 
 COPY_PASTA = [
     ("a_c1", datetime(2026, 11, 3, 14, 10), "Vote for Candidate X!!! The election is RIGGED, share before they delete it http://news.evil.example.com/a @a_p1"),
@@ -64,7 +66,7 @@ def build_bronze(path: Path) -> None:
     con = duckdb.connect(str(path))
     ensure_bronze(con)
     base = ["a_s1", "a_s2", "a_s3", "a_s4", "a_p1", "a_p2", "a_p3", "a_f1", "a_h1", "a_h2", "a_c1", "a_c2", "a_c3", "a_c4", "a_c5",
-            "a_c6", "a_c7"]
+            "a_c6", "a_c7"] + [f"a_q{i}" for i in range(N_SPAMMERS)]
     for key in base:
         _account(con, key, OLD)
     # the 300 viral sharers and the 100 accounts behind a carrier NAT, in bulk: copies of a_s1
@@ -88,6 +90,11 @@ def build_bronze(path: Path) -> None:
         for k, (actor, dsec) in enumerate([("a_s1", 0), ("a_s2", 4), ("a_s3", 9)]):
             _event(con, f"e_sh{j}{k}", t0 + timedelta(seconds=dsec), actor, "share", video=video, target="a_owner")
     _event(con, "e_s4a", T_SHARE + timedelta(hours=2), "a_s4", "share", video="vA", target="a_owner")
+    # a few accounts sharing one video over and over within one minute: pairs are share by share,
+    # so only each account's first MAX_REPEATS shares of it in the bucket are paired
+    for i in range(N_SPAMMERS):
+        for k in range(SPAM_REPEATS):
+            _event(con, f"e_rep{i}_{k}", T_SPAM + timedelta(seconds=k * 5 + i), f"a_q{i}", "repost", video="vSpam", target="a_owner")
     _event(con, "e_s4b", T_SHARE + timedelta(hours=3), "a_s4", "repost", video="vC", target="a_owner")
     # the same event re-delivered in two partitions counts once
     _event(con, "e_dup", T_SHARE - timedelta(hours=5), "a_s4", "like", video="vC", target="a_owner", dt=DAY1)
@@ -232,7 +239,7 @@ def test_window_defaults_to_latest_partition(con):
 
 def test_co_share_trio(con):
     cs = edges(con, "co_share")
-    trio = {k: v for k, v in cs.items() if not k[0].startswith("a_v")}
+    trio = {k: v for k, v in cs.items() if not k[0].startswith(("a_v", "a_q"))}
     assert set(trio) == {("a_s1", "a_s2"), ("a_s1", "a_s3"), ("a_s2", "a_s3")}
     weight, evidence, first, last = trio[("a_s1", "a_s3")]
     # vA: 4 accounts shared it (a_s4 late), vB: 3 accounts
@@ -257,9 +264,23 @@ def test_viral_video_is_capped(con):
     for weight, evidence, first, last in viral.values():
         assert weight == pytest.approx(2 / math.log(1 + N_VIRAL))
         assert evidence == 2
-    assert con.execute("select n_capped_objects, n_edges from marts.edge_pair_counts where edge_type = 'co_share'").fetchone() == (2, 3 + len(viral))
+    n_spam_edges = N_SPAMMERS * (N_SPAMMERS - 1) // 2
+    assert con.execute("select n_capped_objects, n_edges from marts.edge_pair_counts where edge_type = 'co_share'").fetchone() == (
+        3, 3 + len(viral) + n_spam_edges)
     # every viral sharer still counts as synchronised in its actor row
     assert actor(con, "a_v299")["sync_share_ratio"] == 1.0
+
+
+def test_repeated_shares_of_one_account_are_capped(con):
+    spam = {k: v for k, v in edges(con, "co_share").items() if k[0].startswith("a_q")}
+    assert len(spam) == N_SPAMMERS * (N_SPAMMERS - 1) // 2
+    # each account's first MAX_REPEATS reposts (0-10 s in): MAX_REPEATS^2 share pairs per account pair,
+    # not SPAM_REPEATS^2
+    assert {evidence for _, evidence, _, _ in spam.values()} == {MAX_REPEATS * MAX_REPEATS}
+    assert max(last for _, _, _, last in spam.values()) <= T_SPAM + timedelta(seconds=(MAX_REPEATS - 1) * 5 + N_SPAMMERS)
+    assert con.execute("select cap_reason from intermediate.int_capped_objects where object_id = 'video:vSpam'").fetchall() == [
+        ("repeats_sampled",)]
+    assert actor(con, "a_q0")["n_share_actions"] == SPAM_REPEATS  # the actor row still counts every share
 
 
 def test_shared_device_and_prefix(con):
@@ -326,8 +347,8 @@ def test_actor_attributes(con):
     deleted = actor(con, "a_del")
     assert deleted["is_deleted"] is True and deleted["country"] == "FR"
     # 17 base + 300 viral + 100 NAT + 6 created + a_del + a_owner + a_ghost + a_star (events only)
-    # + 4 follow ring accounts + 5 co-promotion posters (events only)
-    assert con.execute("select count(*) from marts.actors").fetchone()[0] == 17 + N_VIRAL + N_NAT + 6 + 1 + 3 + 4 + 5
+    # + 4 follow ring accounts + 5 co-promotion posters (events only) + the repeat sharers
+    assert con.execute("select count(*) from marts.actors").fetchone()[0] == 17 + N_VIRAL + N_NAT + 6 + 1 + 3 + 4 + 5 + N_SPAMMERS
 
 
 def evidence(con, edge_type):

@@ -4,13 +4,20 @@
 -- in over-full groups.
 {%- set win = var('co_text_window_seconds') %}
 {%- set cap = var('max_pairs_per_object') | int %}
+{%- set repeats = var('max_repeats_per_account') | int %}
 with band_rows as (
-    select
-        d.event_id, d.actor_key, d.event_time, d.ts,
-        b.band_no, b.band_hash,
-        cast(floor(d.ts / {{ win }}) as bigint) as bucket
-    from {{ ref('int_co_text_docs') }} as d,
-        unnest(d.lsh_bands) with ordinality as b(band_hash, band_no)
+    select *,
+        -- an account's own near-duplicates in one group: its first max_repeats_per_account
+        -- documents take part in pairs (pairs are per document)
+        row_number() over (partition by band_no, band_hash, bucket, actor_key order by ts, event_id) as repeat_rank
+    from (
+        select
+            d.event_id, d.actor_key, d.event_time, d.ts,
+            b.band_no, b.band_hash,
+            cast(floor(d.ts / {{ win }}) as bigint) as bucket
+        from {{ ref('int_co_text_docs') }} as d,
+            unnest(d.lsh_bands) with ordinality as b(band_hash, band_no)
+    )
 ),
 groups as (
     select
@@ -29,7 +36,8 @@ select
     s.n_group_accounts,
     g.n_bucket_accounts,
     g.n_bucket_accounts > {{ cap }} as is_bucket_capped,
-    g.bucket_rank <= {{ cap }} as is_kept
+    r.repeat_rank > {{ repeats }} as is_repeat_capped,
+    g.bucket_rank <= {{ cap }} and r.repeat_rank <= {{ repeats }} as is_kept
 from band_rows as r
 inner join groups as g using (band_no, band_hash, bucket, actor_key)
 inner join group_sizes as s using (band_no, band_hash)

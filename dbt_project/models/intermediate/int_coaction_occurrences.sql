@@ -9,8 +9,14 @@
 --                     max_pairs_per_object accounts with the smallest hash(actor_key): the same
 --                     accounts on every over-full bucket, so pairs that co-act on several
 --                     viral objects keep all their evidence (coordinated sampling).
+--                     co_share pairs share by share (CooRTweet), so an account's repeats count
+--                     too: only its first max_repeats_per_account shares of the object in the
+--                     bucket are kept (30 accounts sharing one video 300 times each in a minute
+--                     made 39M pairs otherwise).
+--   is_repeat_capped  the account shared the object more often than that in the bucket
 {%- set w = var('co_action_window_seconds') %}
 {%- set cap = var('max_pairs_per_object') | int %}
+{%- set repeats = var('max_repeats_per_account') | int %}
 with raw as (
     -- co_share: a video shared or reposted, or a URL posted
     select 'co_share' as edge_type, 'video:' || video_id as object_id, actor_key, event_id, event_time, ts,
@@ -50,8 +56,11 @@ with raw as (
         and a.created_at < w.window_end_excl_ts
 ),
 bucketed as (
-    select *, cast(floor(ts / window_seconds) as bigint) as bucket
-    from raw
+    select *,
+        row_number() over (
+            partition by edge_type, object_id, bucket, actor_key order by ts, event_id
+        ) as repeat_rank
+    from (select *, cast(floor(ts / window_seconds) as bigint) as bucket from raw)
 ),
 bucket_accounts as (
     select
@@ -79,8 +88,10 @@ select
     o.n_object_accounts,
     ba.n_bucket_accounts,
     ba.n_bucket_accounts > {{ cap }} as is_bucket_capped,
+    b.edge_type = 'co_share' and b.repeat_rank > {{ repeats }} as is_repeat_capped,
     ba.bucket_rank <= {{ cap }}
         and not (b.edge_type = 'co_hashtag' and o.n_object_accounts > {{ var('co_hashtag_max_accounts') | int }})
+        and not (b.edge_type = 'co_share' and b.repeat_rank > {{ repeats }})
         as is_kept
 from bucketed as b
 inner join bucket_accounts as ba using (edge_type, object_id, bucket, actor_key)
