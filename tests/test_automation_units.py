@@ -55,3 +55,27 @@ def test_analytics_run_config_targets_real_ops():
     node_names = {n.name for n in job.graph.nodes}
     assert set(cfg["ops"]) <= node_names
     assert cfg["ops"]["network_marts"]["config"]["graph_engine"] == "local"
+
+
+def test_the_morning_schedule_ingests_the_day_before():
+    from datetime import datetime, timezone
+
+    import dagster as dg
+
+    from orchestration.defs.automation import daily_ingest_schedule, scheduled_partition_key
+
+    assert scheduled_partition_key(datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)) == "2026-11-26"
+    assert scheduled_partition_key(datetime(2026, 1, 1, 3, 0)) == "2025-12-31"
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc))
+    request = daily_ingest_schedule(context)
+    assert request.partition_key == "2026-11-27" and request.run_key == "scheduled:2026-11-27"
+    assert daily_ingest_schedule.cron_schedule == "0 3 * * *" and daily_ingest_schedule.job_name == "ingest_job"
+
+
+def test_analytics_follows_single_runs_and_backfill_ranges():
+    from orchestration.defs.automation import ingested_day
+
+    assert ingested_day({"dagster/partition": "2026-11-03"}) == "2026-11-03"
+    assert ingested_day({"dagster/asset_partition_range_start": "2026-11-01",
+                         "dagster/asset_partition_range_end": "2026-11-03"}) == "2026-11-03"
+    assert ingested_day({}) is None

@@ -10,7 +10,7 @@
 """
 import hashlib
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -33,7 +33,18 @@ analytics_job = dg.define_asset_job(
     description="dbt models, graph metrics, network detection, quality gates and publication.",
 )
 
-daily_ingest_schedule = dg.build_schedule_from_partitioned_job(ingest_job, hour_of_day=3, minute_of_hour=0)
+def scheduled_partition_key(scheduled_at: datetime) -> str:
+    """The day a morning run ingests: the one that ended before it (pure). The partitions run to
+    today (end_offset=1, so files that land early can start it from the sensor), so the schedule
+    names its day rather than taking the newest partition."""
+    return (scheduled_at.date() - timedelta(days=1)).isoformat()
+
+
+@dg.schedule(cron_schedule="0 3 * * *", job=ingest_job, execution_timezone="UTC",
+             default_status=dg.DefaultScheduleStatus.STOPPED)
+def daily_ingest_schedule(context: dg.ScheduleEvaluationContext):
+    key = scheduled_partition_key(context.scheduled_execution_time)
+    return dg.RunRequest(run_key=f"scheduled:{key}", partition_key=key)
 
 
 def partition_fingerprint(landing: Path, dt: date) -> tuple[bool, str]:
@@ -85,10 +96,16 @@ def landing_sensor(context: dg.SensorEvaluationContext):
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job], request_job=analytics_job,
                       default_status=dg.DefaultSensorStatus.STOPPED)
 def analytics_after_ingest(context: dg.RunStatusSensorContext):
-    day = context.dagster_run.tags.get("dagster/partition")
+    day = ingested_day(context.dagster_run.tags)
     if day:
         return dg.RunRequest(run_key=f"analytics:{day}:{context.dagster_run.run_id}",
                              run_config=analytics_run_config(day))
+
+
+def ingested_day(run_tags: dict) -> str | None:
+    """The last day an ingest run covered (pure): its partition, or the end of a single-run
+    backfill's range (ingest_job's BackfillPolicy.single_run tags a range, not a partition)."""
+    return run_tags.get("dagster/partition") or run_tags.get("dagster/asset_partition_range_end")
 
 
 def analytics_run_config(window_end: str, graph_engine: str = "auto") -> dict:
