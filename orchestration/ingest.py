@@ -557,6 +557,7 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
             con.execute("DELETE FROM bronze.indicators")
         else:
             con.execute(f"DELETE FROM bronze.{source} WHERE dt = ?", [dt])
+            con.execute("DELETE FROM bronze.verified_days WHERE dt = ?", [dt])  # until its checks pass again
         con.execute("DELETE FROM bronze.ingest_files WHERE source = ? AND dt IS NOT DISTINCT FROM ?", [source, dt])
         con.execute("DELETE FROM bronze.quarantine WHERE source = ? AND dt IS NOT DISTINCT FROM ?", [source, dt])
         con.register("tg_rows", frame.to_arrow())
@@ -572,6 +573,15 @@ def write_partition(result: PartitionResult, paths: WarehousePaths, p: Pseudonym
     finally:
         if own:
             con.close()
+
+
+def mark_days_verified(paths: WarehousePaths, days: list[date]) -> None:
+    con = connect_warehouse(paths.db)
+    try:
+        ensure_bronze(con)
+        con.executemany("INSERT OR REPLACE INTO bronze.verified_days VALUES (?, now()::TIMESTAMP)", [[d] for d in days])
+    finally:
+        con.close()
 
 
 def ingest_partition(source: str, landing: Path, dt: date | None, paths: WarehousePaths, p: Pseudonymizer) -> PartitionResult:

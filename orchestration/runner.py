@@ -65,12 +65,14 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 SNAPSHOT_KEY = dg.AssetKey(["serving", "analytics_snapshot"])
 
 
-def failed_checks(result: dg.ExecuteInJobResult) -> list[str]:
-    """'asset_key:check_name (severity)' of every failed check evaluation in a run."""
+def failed_checks(result: dg.ExecuteInJobResult, blocking: bool | None = None) -> list[str]:
+    """'asset_key:check_name (severity): why' of the failed check evaluations of a run: all, or only
+    the blocking (ERROR) or only the reporting (WARN) ones."""
     out = []
     for ev in result.get_asset_check_evaluations():
-        if not ev.passed:
-            out.append(f"{ev.asset_key.to_user_string()}:{ev.check_name} ({ev.severity.value})")
+        if not ev.passed and (blocking is None or (ev.severity == dg.AssetCheckSeverity.ERROR) == blocking):
+            why = f": {ev.description[:300]}" if ev.description else ""
+            out.append(f"{ev.asset_key.to_user_string()}:{ev.check_name} ({ev.severity.value}){why}")
     return out
 
 
@@ -80,7 +82,7 @@ def failed_steps(result: dg.ExecuteInJobResult) -> list[str]:
 
 def blocking_failures(result: dg.ExecuteInJobResult) -> list[str]:
     """What stops publication: failed steps and failed ERROR-severity checks (WARN ones only report)."""
-    return ([c for c in failed_checks(result) if not c.endswith("(WARN)")]
+    return (failed_checks(result, blocking=True)
             + [f"step {s} failed" for s in failed_steps(result)])
 
 
@@ -95,9 +97,10 @@ def execute_ingest(defs: dg.Definitions, partition_key: str, instance: dg.Dagste
             partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
 
 
-def execute_analytics(defs: dg.Definitions, window_end: str, graph_engine: str, instance: dg.DagsterInstance,
+def execute_analytics(defs: dg.Definitions, window_end: str | None, graph_engine: str, instance: dg.DagsterInstance,
                       log_path: Path) -> dg.ExecuteInJobResult:
-    """One run of `analytics_job` for the window ending on `window_end` (dbt, graph, checks, publish)."""
+    """One run of `analytics_job` for the window ending on `window_end`, or on the newest day in
+    bronze when None (dbt, graph, checks, publish)."""
     from .defs.automation import analytics_run_config
 
     with tool_output_to(log_path):
@@ -127,16 +130,19 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
         t = time.monotonic()
         result = execute_ingest(defs, key, instance, log_path)
         blocking = blocking_failures(result)
-        warnings += [f"{key}: {c}" for c in failed_checks(result) if c.endswith("(WARN)")]
+        warnings += [f"{key}: {c}" for c in failed_checks(result, blocking=False)]
         _say(f"[1/2 ingest] {key} ({i}/{len(keys)}) {'FAILED' if blocking else 'ok'} in {time.monotonic() - t:.1f}s")
         problems += [f"{key}: {p}" for p in blocking]
     if problems:
         return _refuse(problems, warehouse, log_path)
-    _say(f"[2/2 analytics] window ending {keys[-1]}: dbt models, graph ({graph_engine}), detection, checks, publish ...")
+    # The window ends on the newest day in bronze (None): re-running an earlier day republishes
+    # the current window rather than moving the analysts' snapshot back in time.
+    _say(f"[2/2 analytics] window ending on the newest day in bronze: dbt models, graph ({graph_engine}), "
+         "detection, checks, publish ...")
     t = time.monotonic()
-    result = execute_analytics(defs, keys[-1], graph_engine, instance, log_path)
+    result = execute_analytics(defs, None, graph_engine, instance, log_path)
     blocking = blocking_failures(result)
-    warnings += [f"analytics: {c}" for c in failed_checks(result) if c.endswith("(WARN)")]
+    warnings += [f"analytics: {c}" for c in failed_checks(result, blocking=False)]
     published = SNAPSHOT_KEY in materialized_keys(result)
     _say(f"[2/2 analytics] {'ok' if published and not blocking else 'FAILED'} in {time.monotonic() - t:.1f}s")
     if blocking or not published:

@@ -40,6 +40,10 @@ BRONZE_DDL = {
         dt DATE NOT NULL, source_file VARCHAR NOT NULL, line_no BIGINT NOT NULL,
         action_id VARCHAR NOT NULL, event_time TIMESTAMP NOT NULL, actor_key VARCHAR NOT NULL,
         action VARCHAR NOT NULL, policy VARCHAR NOT NULL, source VARCHAR, campaign_label VARCHAR""",
+    # Days whose four sources all passed their blocking checks since their last rewrite. Ingest
+    # deletes a day's row when it rewrites the day; bronze/verified_days writes it back only when
+    # Dagster ran it, i.e. when no blocking check of that day failed. Publication requires it.
+    "verified_days": "dt DATE PRIMARY KEY, verified_at TIMESTAMP NOT NULL",
     "indicators": """
         source_file VARCHAR NOT NULL, line_no BIGINT NOT NULL, indicator_type VARCHAR NOT NULL,
         value VARCHAR NOT NULL, threat_actor VARCHAR, source VARCHAR NOT NULL, confidence DOUBLE,

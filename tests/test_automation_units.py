@@ -79,3 +79,17 @@ def test_analytics_follows_single_runs_and_backfill_ranges():
     assert ingested_day({"dagster/asset_partition_range_start": "2026-11-01",
                          "dagster/asset_partition_range_end": "2026-11-03"}) == "2026-11-03"
     assert ingested_day({}) is None
+
+
+def test_window_gate_decisions():
+    from datetime import date
+
+    from orchestration.checks.window_checks import missing_days, unverified_days
+
+    d = [date(2026, 11, i) for i in range(1, 8)]
+    assert unverified_days({d[0], d[1], d[2]}, {d[0], d[2], d[5]}) == [d[1]]
+    assert unverified_days(set(), set()) == []
+    # a gap inside the history counts; the days before the first day ever ingested do not
+    assert missing_days(d[0], d[6], {d[2], d[3], d[5], d[6]}, first_day=d[2]) == [d[4]]
+    assert missing_days(d[0], d[6], set(d), first_day=d[0]) == []
+    assert missing_days(d[0], d[6], set(), first_day=None) == []

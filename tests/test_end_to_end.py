@@ -98,7 +98,7 @@ def all_strings(db: Path) -> dict[str, set[str]]:
 
 def test_ingest_assets_materialize_three_days_through_dagster(landing, tmp_path):
     """The ingest assets, materialized with dagster.materialize: every line accounted for."""
-    from orchestration.assets.ingest import bronze_indicators, ingest_assets
+    from orchestration.assets.ingest import bronze_indicators, bronze_verified_days, ingest_assets
     from orchestration.resources import PlatformStorage
 
     storage = PlatformStorage(landing=str(landing), warehouse=str(tmp_path / "wh"))
@@ -109,7 +109,10 @@ def test_ingest_assets_materialize_three_days_through_dagster(landing, tmp_path)
         assert res.success
         for mat in res.get_asset_materialization_events():
             md = mat.event_specific_data.materialization.metadata
-            assert md["counts_reconcile"].value is True
+            if mat.asset_key == bronze_verified_days.key:  # every check passed: the day is verified
+                assert md["days"].value == [date(2026, 11, day).isoformat()]
+            else:
+                assert md["counts_reconcile"].value is True
     con = duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True)
     files = con.execute("SELECT source_file, lines_read, loaded, duplicates, invalid, file_status FROM bronze.ingest_files").fetchall()
     for f, read, loaded, dup, inv, status in files:
@@ -278,6 +281,25 @@ def test_volume_collapse_blocks_publication(landing, published, tmp_path, capsys
     assert code != 0
     assert hashlib.sha256(snapshot.read_bytes()).hexdigest() == before
     assert "volume_vs_recent_partitions" in err and new_day in err, err
+
+    # The collapsed day stays in bronze as written. A later run of the next day alone must not
+    # publish it: the window gate names it.
+    next_day = date(2026, 11, DAYS + 2).isoformat()
+    for source in ("accounts", "sessions", "enforcement", "events"):  # a normal day (re-delivered lines, 48 h late)
+        shutil.copytree(collapsed / source / f"dt={last}", collapsed / source / f"dt={next_day}")
+    code = run_pipeline(collapsed, warehouse, date.fromisoformat(next_day), date.fromisoformat(next_day), "local")
+    err = capsys.readouterr().err
+    assert code != 0 and hashlib.sha256(snapshot.read_bytes()).hexdigest() == before
+    assert "window_days_verified" in err and f"days not verified (their blocking checks failed, or they were rewritten since): {new_day}" in err, err
+    # Repaired and run again alone, the day is verified and the window publishes; it still ends on the
+    # newest day in bronze, not on the day just run.
+    for source in ("accounts", "sessions", "enforcement", "events"):
+        shutil.rmtree(collapsed / source / f"dt={new_day}")
+        shutil.copytree(collapsed / source / f"dt={last}", collapsed / source / f"dt={new_day}")
+    assert run_pipeline(collapsed, warehouse, date.fromisoformat(new_day), date.fromisoformat(new_day), "local") == 0
+    con = duckdb.connect(str(snapshot), read_only=True)
+    assert con.execute("SELECT max(window_end) FROM actor_edges").fetchone()[0].isoformat() == next_day
+    con.close()
 
 
 def test_graph_stage_through_dagster_with_spark_matches_local(published, tmp_path, spark):

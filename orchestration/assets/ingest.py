@@ -9,7 +9,7 @@ from datetime import date
 import dagster as dg
 
 from ..contract import PARTITIONED_SOURCES
-from ..ingest import PartitionResult, ingest_partition
+from ..ingest import PartitionResult, ingest_partition, mark_days_verified
 from ..partitions import daily_partitions
 from ..resources import PlatformStorage
 
@@ -90,6 +90,29 @@ def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
 
 
 ingest_assets = [_make_ingest_asset(s) for s in PARTITIONED_SOURCES]
+
+
+@dg.asset(
+    key=bronze_key("verified_days"),
+    deps=[bronze_key(s) for s in PARTITIONED_SOURCES],
+    group_name=INGEST_GROUP,
+    partitions_def=daily_partitions,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"duckdb"},
+    description=(
+        "The day's four bronze partitions passed every blocking check: a row in `bronze.verified_days`. "
+        "Dagster runs it only when none of their blocking checks failed; ingest deletes the row whenever "
+        "it rewrites the day. Publication refuses a window with an ingested day not verified."
+    ),
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def bronze_verified_days(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
+    days = [date.fromisoformat(k) for k in context.partition_keys]
+    mark_days_verified(storage.paths, days)
+    return dg.MaterializeResult(metadata={"days": dg.MetadataValue.json([d.isoformat() for d in days])})
+
+
+ingest_assets.append(bronze_verified_days)
 
 
 @dg.asset(

@@ -98,8 +98,10 @@ def landing_sensor(context: dg.SensorEvaluationContext):
 def analytics_after_ingest(context: dg.RunStatusSensorContext):
     day = ingested_day(context.dagster_run.tags)
     if day:
+        # the window ends on the newest day in bronze, not on this one: a re-delivered old day
+        # must not move the analysts' snapshot back in time
         return dg.RunRequest(run_key=f"analytics:{day}:{context.dagster_run.run_id}",
-                             run_config=analytics_run_config(day))
+                             run_config=analytics_run_config(None))
 
 
 def ingested_day(run_tags: dict) -> str | None:
@@ -108,12 +110,13 @@ def ingested_day(run_tags: dict) -> str | None:
     return run_tags.get("dagster/partition") or run_tags.get("dagster/asset_partition_range_end")
 
 
-def analytics_run_config(window_end: str, graph_engine: str = "auto") -> dict:
-    """Run config of the analytics job for the window ending on `window_end` (pure)."""
+def analytics_run_config(window_end: str | None, graph_engine: str = "auto") -> dict:
+    """Run config of the analytics job for the window ending on `window_end`, or on the newest
+    day in bronze when None (pure)."""
     from ..assets.dbt import warehouse_dbt_models
 
     return {"ops": {
-        warehouse_dbt_models.op.name: {"config": {"window_end": window_end}},
+        warehouse_dbt_models.op.name: {"config": {"window_end": window_end or ""}},
         "network_marts": {"config": {"graph_engine": graph_engine}},
     }}
 
