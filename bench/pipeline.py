@@ -213,6 +213,8 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
         if blocking_failures(res):
             raise RuntimeError(f"ingest {key} failed: {blocking_failures(res)}")
         for k, md in _materialization_metadata(res).items():
+            if "lines_read" not in md:  # bronze/verified_days: a marker, no lines
+                continue
             ing["lines_read"] += md.get("lines_read", 0)
             ing["loaded"] += md.get("loaded", 0)
             ing["invalid"] += md.get("invalid", 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import shutil
+import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -48,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     t0 = time.perf_counter()
+    if args.days < 1 or args.accounts < 200 or not 0 <= args.corrupt_rate <= 1:
+        print("error: need --days >= 1, --accounts >= 200 (the planted operations need a population) "
+              "and --corrupt-rate in [0, 1]", file=sys.stderr)
+        return 2
     s = generate(Path(args.landing), days=args.days, accounts=args.accounts, seed=args.seed,
                  start=args.start, corrupt_rate=args.corrupt_rate)
     dt = time.perf_counter() - t0

@@ -108,7 +108,20 @@ def cmd_sql(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from .settings import SettingsError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "start", None) and getattr(args, "end", None) and args.end < args.start:
+        parser.error(f"--end {args.end} is before --start {args.start}")
+    try:
+        return _dispatch(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _dispatch(args) -> int:
     if args.command == "generate":
         from generator import synth
 

@@ -24,3 +24,16 @@ def select_partition_keys(landed: list[date], start: date | None, end: date | No
         # An explicit range also covers days with no files: an empty day is news too.
         return partition_keys_between(start, end)
     return [d.isoformat() for d in days]
+
+
+def partition_range_problem(keys: list[str], first: str, last: str) -> str | None:
+    """Why some keys have no daily partition (pure): before THREATGRAPH_START_DATE, or after the
+    last partition (tomorrow, UTC). None when all have one."""
+    early = [k for k in keys if k < first]
+    late = [k for k in keys if k > last]
+    if early:
+        return (f"{len(early)} day(s) from {early[0]} are before the first daily partition {first}; "
+                f"set THREATGRAPH_START_DATE={early[0]} to ingest them")
+    if late:
+        return f"{len(late)} day(s) from {late[0]} are after the last daily partition {last} (tomorrow, UTC)"
+    return None

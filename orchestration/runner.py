@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from .ingest import landed_partitions
-from .partitions import select_partition_keys
+from .partitions import daily_partitions, partition_range_problem, select_partition_keys
 
 
 def _say(msg: str) -> None:
@@ -114,11 +114,19 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
 
     landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
     if not landing.is_dir():
-        print(f"error: landing folder {landing} does not exist", file=sys.stderr)
+        print(f"error: landing folder {landing} {'is not a folder' if landing.exists() else 'does not exist'}", file=sys.stderr)
+        return 2
+    if warehouse.exists() and not warehouse.is_dir():
+        print(f"error: warehouse {warehouse} is not a folder", file=sys.stderr)
         return 2
     keys = select_partition_keys(landed_partitions(landing), start, end)
     if not keys:
         print(f"error: no partitions found under {landing}", file=sys.stderr)
+        return 2
+    problem = partition_range_problem(keys, daily_partitions.get_first_partition_key(),
+                                      daily_partitions.get_last_partition_key())
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     defs = build_definitions(PlatformStorage(landing=str(landing), warehouse=str(warehouse)))
     instance = _instance()

@@ -9,10 +9,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PARTITION_START = "2026-01-01"
 
 
+class SettingsError(ValueError):
+    """A setting from the environment that cannot be used; the message names it."""
+
+
 def partition_start() -> str:
     """First daily partition (THREATGRAPH_START_DATE, YYYY-MM-DD)."""
     value = os.environ.get("THREATGRAPH_START_DATE", DEFAULT_PARTITION_START)
-    date.fromisoformat(value)  # fail early on a typo
+    try:
+        date.fromisoformat(value)  # fail early on a typo
+    except ValueError:
+        raise SettingsError(f"THREATGRAPH_START_DATE is not a date (YYYY-MM-DD): {value!r}") from None
     return value
 
 

@@ -75,17 +75,21 @@ def test_only_error_checks_and_failed_steps_block_publication():
 
     from orchestration.runner import blocking_failures
 
-    def ev(name, passed, severity):
-        return SimpleNamespace(asset_key=dg.AssetKey(["bronze", "events"]), check_name=name, passed=passed, severity=severity)
+    def ev(name, passed, severity, description=None):
+        return SimpleNamespace(asset_key=dg.AssetKey(["bronze", "events"]), check_name=name, passed=passed, severity=severity,
+                               description=description)
 
     result = SimpleNamespace(
         get_asset_check_evaluations=lambda: [ev("gx_ok", True, dg.AssetCheckSeverity.ERROR),
                                              ev("ip_in_free_text", False, dg.AssetCheckSeverity.WARN),
-                                             ev("volume_vs_recent_partitions", False, dg.AssetCheckSeverity.ERROR)],
+                                             ev("volume_vs_recent_partitions", False, dg.AssetCheckSeverity.ERROR, "collapse")],
         all_events=[SimpleNamespace(event_type_value="STEP_FAILURE", step_key="network_marts"),
                     SimpleNamespace(event_type_value="STEP_SUCCESS", step_key="graph__coordination_graph")],
     )
-    assert blocking_failures(result) == ["bronze/events:volume_vs_recent_partitions (ERROR)", "step network_marts failed"]
+    assert blocking_failures(result) == ["bronze/events:volume_vs_recent_partitions (ERROR): collapse", "step network_marts failed"]
+    from orchestration.runner import failed_checks
+
+    assert failed_checks(result, blocking=False) == ["bronze/events:ip_in_free_text (WARN)"]
 
 
 def test_ingest_metadata_of_a_backfill_adds_up_both_lanes():
@@ -121,3 +125,49 @@ def test_pipeline_duckdb_connections_are_held_to_the_memory_limit(tmp_path, monk
     monkeypatch.setenv("THREATGRAPH_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(duckdb.Error, match="(?i)memory"):
         connect_warehouse(db)
+
+
+def test_partition_range_problem_names_the_days_and_the_fix():
+    from orchestration.partitions import partition_range_problem
+
+    assert partition_range_problem(["2026-01-01", "2026-11-03"], "2026-01-01", "2026-11-28") is None
+    assert partition_range_problem(["2025-12-30", "2025-12-31", "2026-01-01"], "2026-01-01", "2026-11-28") == (
+        "2 day(s) from 2025-12-30 are before the first daily partition 2026-01-01; "
+        "set THREATGRAPH_START_DATE=2025-12-30 to ingest them")
+    assert "after the last daily partition 2026-11-28" in partition_range_problem(["2026-12-20"], "2026-01-01", "2026-11-28")
+
+
+def test_user_errors_are_messages_not_tracebacks(tmp_path, capsys, monkeypatch):
+    from generator import synth
+    from orchestration.cli import main
+
+    landing = tmp_path / "landing"
+    assert main(["generate", "--landing", str(landing), "--accounts", "100"]) == 2
+    assert "--accounts >= 200" in capsys.readouterr().err
+    synth.generate(landing, days=1, accounts=200, seed=1, start=date(2025, 12, 31))
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--landing", str(landing), "--warehouse", str(tmp_path / "w"), "--start", "2026-11-03", "--end", "2026-11-01"])
+    assert stop.value.code == 2 and "--end 2026-11-01 is before --start 2026-11-03" in capsys.readouterr().err
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert main(["run", "--landing", str(landing), "--warehouse", str(afile)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert main(["run", "--landing", str(afile), "--warehouse", str(tmp_path / "w")]) == 2
+    assert "landing folder" in capsys.readouterr().err
+    assert main(["run", "--landing", str(landing), "--warehouse", str(tmp_path / "w")]) == 2
+    assert "set THREATGRAPH_START_DATE=2025-12-31" in capsys.readouterr().err
+    monkeypatch.setenv("THREATGRAPH_START_DATE", "2026-13-01")
+    from orchestration.settings import SettingsError, partition_start
+
+    with pytest.raises(SettingsError, match="THREATGRAPH_START_DATE is not a date"):
+        partition_start()
+
+
+def test_a_bad_start_date_setting_is_a_message(tmp_path):
+    import os
+
+    env = dict(os.environ, THREATGRAPH_START_DATE="2026-13-01")
+    p = subprocess.run([sys.executable, "-m", "orchestration.cli", "run", "--landing", str(tmp_path), "--warehouse",
+                        str(tmp_path / "w")], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "THREATGRAPH_START_DATE is not a date (YYYY-MM-DD): '2026-13-01'" in p.stderr
