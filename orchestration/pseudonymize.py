@@ -70,6 +70,34 @@ def load_or_create_key(key_file: Path) -> bytes:
     return key
 
 
+class PseudonymKeyMismatch(RuntimeError):
+    """The key differs from the one the warehouse's pseudonyms were made with."""
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Names a key without revealing it (HMAC of a constant): two keys, two fingerprints."""
+    return hmac.new(key, b"threatgraph pseudonym key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def check_key_fingerprint(fingerprint_file: Path, key: bytes) -> None:
+    """Refuse a key other than the warehouse's: its pseudonyms would split every account in two
+    (the same account under two actor keys). The first key used is recorded."""
+    fingerprint_file = Path(fingerprint_file)
+    mine = key_fingerprint(key)
+    if fingerprint_file.exists():
+        recorded = fingerprint_file.read_text().strip()
+        if recorded != mine:
+            raise PseudonymKeyMismatch(
+                f"the pseudonym key (fingerprint {mine}) is not the one this warehouse was built with "
+                f"({recorded}, in {fingerprint_file}): its pseudonyms would not match bronze's. Set "
+                f"{KEY_ENV} to the original key (or unset it to use {fingerprint_file.with_suffix('')}), "
+                "or use a new warehouse")
+        return
+    fingerprint_file.parent.mkdir(parents=True, exist_ok=True)
+    fingerprint_file.write_text(mine + "\n")
+    os.chmod(fingerprint_file, 0o600)
+
+
 class Pseudonymizer:
     def __init__(self, key: bytes):
         if not key:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from .pseudonymize import Pseudonymizer, load_or_create_key
+from .pseudonymize import Pseudonymizer, check_key_fingerprint, load_or_create_key
 from .settings import landing_dir, warehouse_dir
 from .warehouse import WarehousePaths
 
@@ -24,7 +24,10 @@ class PlatformStorage(dg.ConfigurableResource):
         return WarehousePaths(Path(self.warehouse))
 
     def pseudonymizer(self) -> Pseudonymizer:
-        return Pseudonymizer(load_or_create_key(self.paths.key_file))
+        """The warehouse's pseudonymizer; PseudonymKeyMismatch when the key is not the warehouse's."""
+        key = load_or_create_key(self.paths.key_file)
+        check_key_fingerprint(self.paths.key_fingerprint_file, key)
+        return Pseudonymizer(key)
 
 
 def default_storage() -> PlatformStorage:

@@ -17,6 +17,7 @@ import dagster as dg
 
 from .ingest import landed_partitions
 from .partitions import daily_partitions, partition_range_problem, select_partition_keys
+from .pseudonymize import PseudonymKeyMismatch
 
 
 def _say(msg: str) -> None:
@@ -128,7 +129,13 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    defs = build_definitions(PlatformStorage(landing=str(landing), warehouse=str(warehouse)))
+    storage = PlatformStorage(landing=str(landing), warehouse=str(warehouse))
+    try:
+        storage.pseudonymizer()  # the ingest steps would each fail on a foreign key: say it once, first
+    except PseudonymKeyMismatch as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    defs = build_definitions(storage)
     instance = _instance()
     log_path = warehouse / "logs" / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.log"
     _say(f"threatgraph run: {len(keys)} partitions from {landing}; tool output in {log_path}")

@@ -89,6 +89,10 @@ class WarehousePaths:
         return self.restricted / "pseudonym.key"
 
     @property
+    def key_fingerprint_file(self) -> Path:
+        return self.restricted / "pseudonym.key.fingerprint"
+
+    @property
     def serving(self) -> Path:
         return self.root / "serving"
 

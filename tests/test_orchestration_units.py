@@ -171,3 +171,18 @@ def test_a_bad_start_date_setting_is_a_message(tmp_path):
                         str(tmp_path / "w")], capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert "THREATGRAPH_START_DATE is not a date (YYYY-MM-DD): '2026-13-01'" in p.stderr
+
+
+def test_run_refuses_a_foreign_pseudonym_key_before_ingesting(tmp_path, capsys, monkeypatch):
+    from generator import synth
+    from orchestration.pseudonymize import check_key_fingerprint
+    from orchestration.runner import run_pipeline
+    from orchestration.warehouse import WarehousePaths
+
+    synth.generate(tmp_path / "landing", days=1, accounts=200, seed=1)
+    paths = WarehousePaths(tmp_path / "wh")
+    check_key_fingerprint(paths.key_fingerprint_file, b"the-original-key")
+    monkeypatch.setenv("THREATGRAPH_PSEUDONYM_KEY", "another-key")
+    assert run_pipeline(tmp_path / "landing", paths.root, None, None, "local") == 2
+    assert "not the one this warehouse was built with" in capsys.readouterr().err
+    assert not paths.db.exists()  # nothing ingested

@@ -104,3 +104,22 @@ def test_an_out_of_range_number_is_not_in_the_reason():
     with pytest.raises(InvalidRecord) as e:
         schema_for("sessions").check(rec)
     assert str(e.value).startswith("out of range: asn") and "1555" not in str(e.value)
+
+
+def test_a_warehouse_refuses_a_second_pseudonym_key(tmp_path, monkeypatch):
+    from orchestration.pseudonymize import PseudonymKeyMismatch, key_fingerprint
+    from orchestration.resources import PlatformStorage
+
+    storage = PlatformStorage(landing=str(tmp_path), warehouse=str(tmp_path / "wh"))
+    monkeypatch.setenv("THREATGRAPH_PSEUDONYM_KEY", "first-key")
+    first = storage.pseudonymizer()
+    fingerprint = storage.paths.key_fingerprint_file
+    assert fingerprint.read_text().strip() == key_fingerprint(b"first-key") != key_fingerprint(b"other-key")
+    assert "first-key" not in fingerprint.read_text() and oct(fingerprint.stat().st_mode)[-3:] == "600"
+    assert storage.pseudonymizer().account("x") == first.account("x")  # same key: fine, every time
+    monkeypatch.setenv("THREATGRAPH_PSEUDONYM_KEY", "other-key")
+    with pytest.raises(PseudonymKeyMismatch, match="not the one this warehouse was built with"):
+        storage.pseudonymizer()
+    monkeypatch.delenv("THREATGRAPH_PSEUDONYM_KEY")  # the key file made now would be a third key
+    with pytest.raises(PseudonymKeyMismatch):
+        storage.pseudonymizer()
