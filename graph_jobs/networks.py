@@ -278,20 +278,27 @@ def core_members(members: list[str], pairs: list[tuple[str, str]], k: int) -> li
     """
     if k <= 1 or len(members) <= k:
         return members
-    alive = set(members)
     neighbours: dict[str, set[str]] = {m: set() for m in members}
     for u, v in pairs:
-        if u in neighbours and v in neighbours:
+        if u in neighbours and v in neighbours and u != v:
             neighbours[u].add(v)
             neighbours[v].add(u)
-    changed = True
-    while changed:
-        changed = False
-        for m in list(alive):
-            if len(neighbours[m] & alive) < k:
-                alive.discard(m)
-                changed = True
-    return sorted(alive)
+    # Peel with a queue: each removal lowers its neighbours' degrees once (linear; repeated passes
+    # over the set were quadratic on long chains).
+    degree = {m: len(n) for m, n in neighbours.items()}
+    removed: set[str] = set()
+    queue = [m for m in members if degree[m] < k]
+    while queue:
+        m = queue.pop()
+        if m in removed:
+            continue
+        removed.add(m)
+        for n in neighbours[m]:
+            if n not in removed:
+                degree[n] -= 1
+                if degree[n] < k:
+                    queue.append(n)
+    return sorted(m for m in set(members) if m not in removed)
 
 
 def member_link_threshold(members: list[str], pairs: list[tuple[str, str]], min_links: int, share: float) -> int:

@@ -81,10 +81,19 @@ def failed_steps(result: dg.ExecuteInJobResult) -> list[str]:
     return [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
 
 
+def step_failure_reason(event) -> str:
+    """The first line of why a step failed: its Failure's description, else its error."""
+    data = getattr(event, "event_specific_data", None)
+    user = getattr(data, "user_failure_data", None)
+    text = (getattr(user, "description", None) or getattr(getattr(data, "error", None), "message", None) or "").strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
 def blocking_failures(result: dg.ExecuteInJobResult) -> list[str]:
     """What stops publication: failed steps and failed ERROR-severity checks (WARN ones only report)."""
+    steps = [(e.step_key, step_failure_reason(e)) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     return (failed_checks(result, blocking=True)
-            + [f"step {s} failed" for s in failed_steps(result)])
+            + [f"step {key} failed" + (f": {why}" if why else "") for key, why in steps])
 
 
 def materialized_keys(result: dg.ExecuteInJobResult) -> set[dg.AssetKey]:

@@ -214,3 +214,24 @@ def test_betweenness_exact_matches_networkx_and_large_networks_are_estimated():
     top = set(sorted(members, key=reference.get)[-10:])
     assert len(top & set(sorted(members, key=estimate.get)[-10:])) >= 7
     assert estimate == _betweenness(members, pairs, exact_max=200, sample=100)  # the same on every run
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_core_members_is_networkx_k_core(seed):
+    import random
+
+    import networkx as nx
+
+    from graph_jobs.networks import core_members
+
+    rng = random.Random(seed)
+    members = [f"m{i}" for i in range(60)]
+    pairs = [(rng.choice(members), rng.choice(members)) for _ in range(120)]
+    pairs = [(u, v) for u, v in pairs if u != v]
+    g = nx.Graph(pairs)
+    g.add_nodes_from(members)
+    for k in (2, 3, 4):
+        assert core_members(members, pairs, k) == sorted(nx.k_core(g, k).nodes)
+    # a long chain peels away completely, in one linear pass
+    chain = [f"c{i}" for i in range(20_000)]
+    assert core_members(chain, list(zip(chain, chain[1:])), 2) == []

@@ -186,3 +186,28 @@ def test_run_refuses_a_foreign_pseudonym_key_before_ingesting(tmp_path, capsys, 
     assert run_pipeline(tmp_path / "landing", paths.root, None, None, "local") == 2
     assert "not the one this warehouse was built with" in capsys.readouterr().err
     assert not paths.db.exists()  # nothing ingested
+
+
+def test_every_asset_has_its_own_description():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    about = {key: graph.get(key).description for key in graph.get_all_asset_keys() if graph.has(key) and graph.get(key).is_materializable}
+    assert all(about.values()), [k for k, d in about.items() if not d]
+    graph_marts = [about[dg_key] for dg_key in about if dg_key.path[0] == "marts" and dg_key.path[1] in ("networks", "network_members", "actor_metrics")]
+    assert len(graph_marts) == 3 and len(set(graph_marts)) == 3
+
+
+def test_only_transient_failures_are_retried():
+    from orchestration.assets.dbt import failed_dbt_nodes
+    from orchestration.assets.ingest import as_failure, is_transient
+
+    assert is_transient('IO Error: Could not set lock on file "warehouse.duckdb": Conflicting lock is held')
+    assert not is_transient("Invalid Input Error: could not parse memory limit 'lots'")
+    failure = as_failure(ValueError("bad setting"))
+    assert failure.description == "ValueError: bad setting" and failure.allow_retries is False
+    assert as_failure(OSError("No space left on device")).allow_retries is True
+    results = {"results": [{"unique_id": "test.x.not_null_a", "status": "fail", "message": "Got 3 results"},
+                           {"unique_id": "model.x.a", "status": "success", "message": "OK"},
+                           {"unique_id": "test.x.warned", "status": "warn", "message": "Got 1 result"}]}
+    assert failed_dbt_nodes(results) == ["test.x.not_null_a: fail: Got 3 results"]

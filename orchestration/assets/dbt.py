@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ..resources import PlatformStorage
 from ..settings import REPO_ROOT
-from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
+from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY, is_transient
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 WAREHOUSE_DB_ENV = "THREATGRAPH_WAREHOUSE_DB"
@@ -89,7 +89,18 @@ def dbt_build_args(config: DbtWindowConfig) -> list[str]:
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, storage: PlatformStorage, config: DbtWindowConfig):
     os.environ[WAREHOUSE_DB_ENV] = str(storage.paths.db)
-    yield from dbt.cli(dbt_build_args(config), context=context).stream()
+    invocation = dbt.cli(dbt_build_args(config), context=context, raise_on_error=False)
+    yield from invocation.stream()  # failed dbt tests arrive as failed (blocking) asset checks
+    if not invocation.is_successful():
+        problems = failed_dbt_nodes(invocation.get_artifact("run_results.json"))
+        raise dg.Failure(description="dbt build failed: " + "; ".join(problems)[:4000],
+                         allow_retries=is_transient(" ".join(problems)))
+
+
+def failed_dbt_nodes(run_results: Mapping[str, Any]) -> list[str]:
+    """'node: status: message' of every node of a dbt run that did not pass (pure)."""
+    return [f"{r.get('unique_id')}: {r.get('status')}: {(r.get('message') or '').strip()[:300]}"
+            for r in run_results.get("results", []) if r.get("status") not in ("success", "pass", "skipped", "warn")]
 
 
 def dbt_resource() -> DbtCliResource:

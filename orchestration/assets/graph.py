@@ -16,7 +16,15 @@ from ..warehouse import connect_warehouse
 from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
 
 GRAPH_GROUP = "graph"
-MARTS = ("actor_metrics", "networks", "network_members")
+# Each table's own description: what a stakeholder following lineage sees on its asset page.
+MARTS = {
+    "actor_metrics": "Graph metrics per actor of the coordination graph: component, community, PageRank, degrees, "
+                     "triangles, clustering, k-core, distance to known bad actors, and the actor's network.",
+    "networks": "Candidate threat-actor networks (communities of the coordination graph): size, risk score, "
+                "flagged, the signals and tactics they show and an explanation of why.",
+    "network_members": "Members of each candidate network with their role (seeder, infrastructure_hub, bridge, "
+                       "amplifier) and graph metrics.",
+}
 
 
 class GraphStageConfig(dg.Config):
@@ -69,7 +77,7 @@ def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStora
 
 @dg.multi_asset(
     specs=[dg.AssetSpec(["marts", name], deps=[dg.AssetKey(["graph", "coordination_graph"])], group_name=GRAPH_GROUP,
-                        kinds={"python", "duckdb"}) for name in MARTS],
+                        kinds={"python", "duckdb"}, description=about) for name, about in MARTS.items()],
     pool=DUCKDB_WRITER_POOL,
     retry_policy=TRANSIENT_RETRY,
     description="Graph metrics per actor (components, communities, PageRank, triangles, k-core, distance to known bad actors) and the candidate networks with risk, signals and roles.",

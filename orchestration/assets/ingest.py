@@ -17,9 +17,24 @@ from ..resources import PlatformStorage
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 DUCKDB_WRITER_POOL = "duckdb_writer"
-# Transient failures (a lock held a moment too long, a full disk being cleaned) deserve a second try.
+# Transient failures (a lock held a moment too long, a full disk being cleaned) deserve a second try;
+# the rest fail at once, with their reason (as_failure).
 TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 INGEST_GROUP = "ingest"
+TRANSIENT_ERRORS = ("could not set lock", "database is locked", "no space left on device",
+                    "resource temporarily unavailable", "connection reset", "timed out")
+
+
+def is_transient(message: str) -> bool:
+    """Whether a failure may pass on a second try (pure): lock contention, a full disk, the network."""
+    text = message.lower()
+    return any(t in text for t in TRANSIENT_ERRORS)
+
+
+def as_failure(exc: BaseException) -> dg.Failure:
+    """The exception as a step failure that says why, retried only when it may be transient."""
+    message = f"{type(exc).__name__}: {exc}"
+    return dg.Failure(description=message[:4000], allow_retries=is_transient(message))
 
 
 def bronze_key(source: str) -> dg.AssetKey:
@@ -75,10 +90,16 @@ def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def _ingest(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
-        pseudonymizer = storage.pseudonymizer()
+        try:
+            pseudonymizer = storage.pseudonymizer()
+        except Exception as exc:  # a foreign key: no retry changes it
+            raise as_failure(exc) from exc
         results = []
         for key in context.partition_keys:
-            result = ingest_partition(source, storage.landing_path, date.fromisoformat(key), storage.paths, pseudonymizer)
+            try:
+                result = ingest_partition(source, storage.landing_path, date.fromisoformat(key), storage.paths, pseudonymizer)
+            except Exception as exc:
+                raise as_failure(exc) from exc
             context.log.info(f"{source} {key}: {result.totals()}")
             if result.skipped():
                 context.log.warning(f"{source} {key}: not read, the contract's data files end .jsonl or .jsonl.gz: "
