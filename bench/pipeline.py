@@ -65,7 +65,9 @@ def _materialization_metadata(result) -> dict[str, dict]:
 
 
 def _is_check_step(key: str) -> bool:
-    return "_gx_" in key or key.endswith("_volume_vs_recent_partitions")
+    """Quality-gate steps: GX suites, volume checks, the window gate and the verified-days marker."""
+    return ("_gx_" in key or key.endswith(("_volume_vs_recent_partitions", "_window_days_verified", "_window_days_landed"))
+            or key == "bronze__verified_days")
 
 
 def landing_files(landing: Path) -> list[Path]:
@@ -289,7 +291,7 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
     chk["evaluations"] += len(res.get_asset_check_evaluations())
     checked_rows = sum(v or 0 for v in bronze.values()) + sum(v or 0 for v in marts.values())
     stages.append(_stage("checks", chk["steps_s"], checked_rows, chk["evaluations"], chk["peak"],
-                         note="GX + volume asset-check steps of both jobs (dbt tests are in dbt models); "
+                         note="GX + volume + window-gate check steps of both jobs and the verified-days marker (dbt tests are in dbt models); "
                               "in = rows of the checked tables, out = check evaluations"))
     a, b, d = span("serving__analytics_snapshot")
     pmd = mds["serving/analytics_snapshot"]

@@ -87,3 +87,13 @@ def test_files_by_partition_groups_as_ingest_writes(tmp_path):
     assert files_by_partition(files) == {
         ("events", "dt=2026-11-01"): files[:2], ("events", "dt=2026-11-02"): [files[2]],
         ("sessions", "dt=2026-11-01"): [files[3]], ("reference", None): [files[4]]}
+
+
+def test_quality_gate_steps_count_as_checks_not_ingest():
+    from bench.pipeline import _is_check_step
+
+    gates = ["bronze__events_gx_bronze_events", "bronze__sessions_volume_vs_recent_partitions",
+             "marts__actors_window_days_verified", "marts__actors_window_days_landed", "bronze__verified_days"]
+    assert all(_is_check_step(k) for k in gates)
+    assert not any(_is_check_step(k) for k in ["bronze__events", "warehouse_dbt_models", "network_marts",
+                                                "serving__analytics_snapshot"])

@@ -56,20 +56,33 @@ with raw as (
         and a.created_at < w.window_end_excl_ts
 ),
 bucketed as (
-    select *,
-        row_number() over (
-            partition by edge_type, object_id, bucket, actor_key order by ts, event_id
-        ) as repeat_rank
-    from (select *, cast(floor(ts / window_seconds) as bigint) as bucket from raw)
+    select *, cast(floor(ts / window_seconds) as bigint) as bucket
+    from raw
 ),
 bucket_accounts as (
     select
-        edge_type, object_id, bucket, actor_key,
+        edge_type, object_id, bucket, actor_key, n_actions,
         row_number() over (
             partition by edge_type, object_id, bucket order by hash(actor_key), actor_key
         ) as bucket_rank,
         count(*) over (partition by edge_type, object_id, bucket) as n_bucket_accounts
-    from (select distinct edge_type, object_id, bucket, actor_key from bucketed)
+    from (select edge_type, object_id, bucket, actor_key, count(*) as n_actions from bucketed group by all)
+),
+with_counts as (
+    select b.*, ba.n_actions, ba.bucket_rank, ba.n_bucket_accounts
+    from bucketed as b
+    inner join bucket_accounts as ba using (edge_type, object_id, bucket, actor_key)
+),
+-- an account's co_share repeats are ranked only where it has more than max_repeats_per_account
+-- in the bucket (rare), not over every row
+ranked as (
+    select *, 1 as repeat_rank
+    from with_counts
+    where edge_type <> 'co_share' or n_actions <= {{ repeats }}
+    union all
+    select *, row_number() over (partition by edge_type, object_id, bucket, actor_key order by ts, event_id)
+    from with_counts
+    where edge_type = 'co_share' and n_actions > {{ repeats }}
 ),
 object_accounts as (
     select edge_type, object_id, frequency_scope, count(distinct actor_key) as n_object_accounts
@@ -86,15 +99,14 @@ select
     b.window_seconds,
     b.bucket,
     o.n_object_accounts,
-    ba.n_bucket_accounts,
-    ba.n_bucket_accounts > {{ cap }} as is_bucket_capped,
-    b.edge_type = 'co_share' and b.repeat_rank > {{ repeats }} as is_repeat_capped,
-    ba.bucket_rank <= {{ cap }}
+    b.n_bucket_accounts,
+    b.n_bucket_accounts > {{ cap }} as is_bucket_capped,
+    b.repeat_rank > {{ repeats }} as is_repeat_capped,
+    b.bucket_rank <= {{ cap }}
         and not (b.edge_type = 'co_hashtag' and o.n_object_accounts > {{ var('co_hashtag_max_accounts') | int }})
-        and not (b.edge_type = 'co_share' and b.repeat_rank > {{ repeats }})
+        and b.repeat_rank <= {{ repeats }}
         as is_kept
-from bucketed as b
-inner join bucket_accounts as ba using (edge_type, object_id, bucket, actor_key)
+from ranked as b
 inner join object_accounts as o
     on b.edge_type = o.edge_type and b.object_id = o.object_id
     and b.frequency_scope is not distinct from o.frequency_scope
