@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--warehouse", required=True, type=Path)
     sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     sql.add_argument("--max-rows", type=int, default=50)
+    sql.add_argument("--timeout", type=float, default=SQL_TIMEOUT_SECONDS, metavar="S",
+                     help=f"stop a query after S seconds (default {SQL_TIMEOUT_SECONDS:.0f}; 0: no limit)")
 
     from . import coordination
 
@@ -65,6 +68,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
 # COPY ... TO, read_csv/read_text/read_parquet), no extensions; locked so a query
 # cannot SET it back.
 SNAPSHOT_CONFINEMENT = {"enable_external_access": False, "lock_configuration": True}
+SQL_TIMEOUT_SECONDS = 300.0  # a runaway cross join on a shared machine stops, with a message
 SQL_CONFINEMENT_HINT = ("`threatgraph sql` reads only the published snapshot's tables: "
                         "files, other databases (ATTACH), COPY ... TO and extensions are disabled")
 
@@ -84,6 +88,10 @@ def cmd_sql(args) -> int:
         print(f"error: no published snapshot at {snapshot} (run `threatgraph run` first)", file=sys.stderr)
         return EXIT_USAGE
     con = connect_snapshot(snapshot)
+    timer = threading.Timer(args.timeout, con.interrupt) if args.timeout and args.timeout > 0 else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     try:
         rel = con.sql(args.query)
         if rel is None:
@@ -97,12 +105,17 @@ def cmd_sql(args) -> int:
             w.writerows(rows)
         else:
             rel.show(max_rows=args.max_rows, max_width=200)
+    except duckdb.InterruptException:
+        print(f"error: query stopped after {args.timeout:g} s (--timeout)", file=sys.stderr)
+        return EXIT_USAGE
     except duckdb.Error as e:
         print(f"error: {e}", file=sys.stderr)
         if isinstance(e, duckdb.PermissionException):
             print(SQL_CONFINEMENT_HINT, file=sys.stderr)
         return EXIT_USAGE
     finally:
+        if timer is not None:
+            timer.cancel()
         con.close()
     return EXIT_OK
 

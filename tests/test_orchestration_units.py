@@ -211,3 +211,21 @@ def test_only_transient_failures_are_retried():
                            {"unique_id": "model.x.a", "status": "success", "message": "OK"},
                            {"unique_id": "test.x.warned", "status": "warn", "message": "Got 1 result"}]}
     assert failed_dbt_nodes(results) == ["test.x.not_null_a: fail: Got 3 results"]
+
+
+def test_sql_stops_a_runaway_query(tmp_path, capsys):
+    import time
+
+    import duckdb
+
+    from orchestration.cli import main
+
+    (tmp_path / "serving").mkdir()
+    duckdb.connect(str(tmp_path / "serving" / "analytics.duckdb")).execute("CREATE TABLE networks AS SELECT 1 AS n").close()
+    started = time.monotonic()
+    assert main(["sql", "SELECT count(*) FROM range(100000000) a, range(100000) b", "--warehouse", str(tmp_path),
+                 "--timeout", "0.5"]) == 2
+    assert time.monotonic() - started < 30
+    assert "query stopped after 0.5 s (--timeout)" in capsys.readouterr().err
+    assert main(["sql", "SELECT n FROM networks", "--warehouse", str(tmp_path), "--csv", "--timeout", "0.5"]) == 0
+    assert capsys.readouterr().out.split() == ["n", "1"]
