@@ -77,8 +77,9 @@ def failed_checks(result: dg.ExecuteInJobResult, blocking: bool | None = None) -
     return out
 
 
-def failed_steps(result: dg.ExecuteInJobResult) -> list[str]:
-    return [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+def failed_steps(result: dg.ExecuteInJobResult) -> list[tuple[str, str]]:
+    """(step key, why) of every failed step of a run."""
+    return [(e.step_key, step_failure_reason(e)) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
 
 
 def step_failure_reason(event) -> str:
@@ -91,9 +92,8 @@ def step_failure_reason(event) -> str:
 
 def blocking_failures(result: dg.ExecuteInJobResult) -> list[str]:
     """What stops publication: failed steps and failed ERROR-severity checks (WARN ones only report)."""
-    steps = [(e.step_key, step_failure_reason(e)) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     return (failed_checks(result, blocking=True)
-            + [f"step {key} failed" + (f": {why}" if why else "") for key, why in steps])
+            + [f"step {key} failed" + (f": {why}" if why else "") for key, why in failed_steps(result)])
 
 
 def materialized_keys(result: dg.ExecuteInJobResult) -> set[dg.AssetKey]:
