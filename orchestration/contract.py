@@ -76,12 +76,33 @@ class _FieldRule:
     enum: tuple | None
     min_length: int | None
     max_length: int | None
-    pattern: re.Pattern | None
+    pattern: re.Pattern | None  # compiled for Python's re (see python_pattern)
+    pattern_text: str | None  # as the schema writes it (ECMA-262; RE2 reads its anchors alike)
     minimum: float | None
     maximum: float | None
     date_time: bool
     item_types: tuple[str, ...] | None
     item_max_length: int | None
+
+
+def python_pattern(ecma: str) -> str:
+    """A JSON Schema (ECMA-262) pattern for Python's re: `$` outside a character class means the
+    end of the string, where Python's also matches before a final newline ("US\\n" would pass
+    ^[A-Z]{2}$). Escapes and classes are copied as they are."""
+    out, i, in_class = [], 0, False
+    while i < len(ecma):
+        ch = ecma[i]
+        if ch == "\\":
+            out.append(ecma[i:i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append("\\Z" if ch == "$" and not in_class else ch)
+        i += 1
+    return "".join(out)
 
 
 def _types(spec: dict) -> tuple[str, ...]:
@@ -99,7 +120,8 @@ def _compile_field(name: str, spec: dict) -> _FieldRule:
         enum=tuple(spec["enum"]) if "enum" in spec else None,
         min_length=spec.get("minLength"),
         max_length=spec.get("maxLength"),
-        pattern=re.compile(spec["pattern"]) if "pattern" in spec else None,
+        pattern=re.compile(python_pattern(spec["pattern"])) if "pattern" in spec else None,
+        pattern_text=spec.get("pattern"),
         minimum=spec.get("minimum"),
         maximum=spec.get("maximum"),
         date_time=spec.get("format") == "date-time",
@@ -144,7 +166,7 @@ def _compile_check(rule: _FieldRule):
             if rule.max_length is not None and len(v) > rule.max_length:
                 raise InvalidRecord(f"too long: {name} ({len(v)} > {rule.max_length})")
             if rule.pattern is not None and not rule.pattern.search(v):
-                raise InvalidRecord(f"bad format: {name} does not match {rule.pattern.pattern}")
+                raise InvalidRecord(f"bad format: {name} does not match {rule.pattern_text}")
             if rule.date_time:
                 try:
                     times[name] = parse_rfc3339(v)

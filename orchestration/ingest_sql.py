@@ -119,7 +119,7 @@ def field_is_valid_sql(rule: _FieldRule, required: bool) -> str:
         if rule.max_length is not None:
             checks.append(f"length({s}) <= {rule.max_length}")
         if rule.pattern is not None:
-            checks.append(f"regexp_matches({s}, {_q(rule.pattern.pattern)})")
+            checks.append(f"regexp_matches({s}, {_q(rule.pattern_text)})")
         if rule.date_time:
             checks.append(f"regexp_matches({s}, {_q(PLAIN_TIMESTAMP)}) AND try_cast({s} AS TIMESTAMPTZ) IS NOT NULL")
     elif types == {"boolean"}:

@@ -385,3 +385,15 @@ def test_email_domain_keeps_only_the_lower_case_domain():
     assert email_domain("GMail.com") == "gmail.com"
     assert email_domain("jane@") == ""
     assert email_domain(None) is None
+
+
+def test_schema_patterns_read_as_ecma_262():
+    from orchestration.contract import python_pattern
+
+    assert python_pattern("^[A-Z]{2}$") == r"^[A-Z]{2}\Z"
+    assert python_pattern(r"^a[$]b\$$") == r"^a[$]b\$\Z"  # a $ in a class or escaped is a dollar sign
+    with pytest.raises(InvalidRecord, match=r"bad format: region_code does not match \^\[A-Z\]\{2\}\$"):
+        schema_for("events").check({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a",
+                                    "event_type": "like", "region_code": "US\n"})
+    schema_for("events").check({"event_id": "x", "event_time": "2026-11-03T10:00:00Z", "account_id": "a",
+                                "event_type": "like", "region_code": "US"})
