@@ -66,8 +66,11 @@ def _materialization_metadata(result) -> dict[str, dict]:
 
 def _is_check_step(key: str) -> bool:
     """Quality-gate steps: GX suites, volume checks, the window gate and the verified-days marker."""
-    return ("_gx_" in key or key.endswith(("_volume_vs_recent_partitions", "_window_days_verified", "_window_days_landed"))
-            or key == "bronze__verified_days")
+    from orchestration.checks.gx_checks import GX_CHECK_PREFIX, VOLUME_CHECK_NAME
+    from orchestration.checks.window_checks import WINDOW_DAYS_LANDED, WINDOW_DAYS_VERIFIED
+
+    return (f"_{GX_CHECK_PREFIX}" in key or key == "bronze__verified_days"
+            or key.endswith(tuple(f"_{name}" for name in (VOLUME_CHECK_NAME, WINDOW_DAYS_VERIFIED, WINDOW_DAYS_LANDED))))
 
 
 def landing_files(landing: Path) -> list[Path]:

@@ -84,6 +84,11 @@ class _FieldRule:
     item_types: tuple[str, ...] | None
     item_max_length: int | None
 
+    @property
+    def integral_floats(self) -> bool:
+        """JSON Schema's integer is any number with a zero fraction: 1.0 and 1e2 are integers."""
+        return "integer" in self.types and "number" not in self.types
+
 
 def python_pattern(ecma: str) -> str:
     """A JSON Schema (ECMA-262) pattern for Python's re: `$` outside a character class means the
@@ -142,8 +147,7 @@ def _compile_check(rule: _FieldRule):
     enum = frozenset(rule.enum) if rule.enum is not None and all(isinstance(e, (str, type(None))) for e in rule.enum) else rule.enum
     expected = "|".join(rule.types)
     item_types = tuple({t for n in (rule.item_types or ()) for t in _PY_TYPES[n]})
-    # JSON Schema's integer is any number with a zero fraction: 1.0 and 1e2 are integers
-    integral_float_ok = "integer" in rule.types and "number" not in rule.types
+    integral_float_ok = rule.integral_floats
 
     def check(v, times):
         if rule.types:
@@ -195,7 +199,7 @@ class RecordSchema:
         self.required = tuple(schema.get("required", ()))
         self.fields = {n: _compile_field(n, s) for n, s in schema.get("properties", {}).items()}
         self._checks = {n: _compile_check(r) for n, r in self.fields.items()}
-        self._integer_fields = frozenset(n for n, r in self.fields.items() if "integer" in r.types and "number" not in r.types)
+        self._integer_fields = frozenset(n for n, r in self.fields.items() if r.integral_floats)
 
     def check(self, rec) -> dict[str, datetime]:
         """Raise InvalidRecord with a reason; return the parsed date-time fields.

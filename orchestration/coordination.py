@@ -272,9 +272,8 @@ def _copy_parquet(con: Any, query: str, target: Path) -> int:
 
 
 def _any_bucket_over(con: Any, macros: Any, time_window: float, max_bucket_shares: int) -> bool:
-    width = str(macros.co_share_bucket_width(time_window))
-    (n,) = con.execute(f"SELECT max(n) FROM (SELECT count(*) AS n FROM shares "
-                       f"GROUP BY object_id, floor(timestamp_share / {width}))").fetchone()
+    bucket = str(macros.co_share_bucket("timestamp_share", time_window))
+    (n,) = con.execute(f"SELECT max(n) FROM (SELECT count(*) AS n FROM shares GROUP BY object_id, {bucket})").fetchone()
     return (n or 0) > max_bucket_shares
 
 

@@ -57,6 +57,11 @@
 {%- endmacro %}
 
 
+{% macro co_share_bucket(timestamp_expr, time_window) -%}
+floor({{ timestamp_expr }} / {{ co_share_bucket_width(time_window) }})
+{%- endmacro %}
+
+
 {% macro co_share_pairs(shares_relation, time_window, min_participation, row_order=none, remove_loops=true,
                         max_bucket_shares=none, overfull_report=false) -%}
 {%- set bucket_width = co_share_bucket_width(time_window) -%}
@@ -96,7 +101,7 @@ cs_active as (
         i.timestamp_share,
         a.first_row,
         i.cs_row,
-        floor(i.timestamp_share / {{ bucket_width }}) as cs_bucket
+        {{ co_share_bucket('i.timestamp_share', time_window) }} as cs_bucket
     from cs_input as i
     inner join cs_accounts as a
         on i.account_id = a.account_id

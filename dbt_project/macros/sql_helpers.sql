@@ -40,3 +40,14 @@
     {% set limit = run_query("select current_setting('memory_limit')").columns[0].values()[0] %}
     {{ log("duckdb memory_limit: " ~ limit, info=True) }}
 {% endmacro %}
+
+{#- `relation` with repeat_rank: an account's rank among its own rows of one group (`partition_by`),
+    earliest first. `n_in_group` counts those rows: only groups with more than `repeats` of them
+    (where it matters, and rare) are ranked; a window over every row costs GBs. -#}
+{% macro rank_repeats(relation, partition_by, n_in_group, repeats, applies='true') -%}
+    select *, 1 as repeat_rank from {{ relation }}
+    where not ({{ applies }}) or {{ n_in_group }} <= {{ repeats }}
+    union all
+    select *, row_number() over (partition by {{ partition_by }} order by ts, event_id) from {{ relation }}
+    where ({{ applies }}) and {{ n_in_group }} > {{ repeats }}
+{%- endmacro %}

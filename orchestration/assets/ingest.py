@@ -74,6 +74,16 @@ def merge_results(results: list[PartitionResult]) -> PartitionResult:
     return merged
 
 
+def _ingest_day(context: dg.AssetExecutionContext, storage: PlatformStorage, source: str, key: str,
+                pseudonymizer) -> PartitionResult:
+    result = ingest_partition(source, storage.landing_path, date.fromisoformat(key), storage.paths, pseudonymizer)
+    context.log.info(f"{source} {key}: {result.totals()}")
+    if result.skipped():
+        context.log.warning(f"{source} {key}: not read, the contract's data files end .jsonl or .jsonl.gz: "
+                            + ", ".join(result.skipped()))
+    return result
+
+
 def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=bronze_key(source),
@@ -91,20 +101,10 @@ def _make_ingest_asset(source: str) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
         try:
-            pseudonymizer = storage.pseudonymizer()
-        except Exception as exc:  # a foreign key: no retry changes it
+            pseudonymizer = storage.pseudonymizer()  # one per run: its cache serves every day of a backfill
+            results = [_ingest_day(context, storage, source, key, pseudonymizer) for key in context.partition_keys]
+        except Exception as exc:  # a foreign pseudonym key, a bad setting, a lock: say why, retry only the last
             raise as_failure(exc) from exc
-        results = []
-        for key in context.partition_keys:
-            try:
-                result = ingest_partition(source, storage.landing_path, date.fromisoformat(key), storage.paths, pseudonymizer)
-            except Exception as exc:
-                raise as_failure(exc) from exc
-            context.log.info(f"{source} {key}: {result.totals()}")
-            if result.skipped():
-                context.log.warning(f"{source} {key}: not read, the contract's data files end .jsonl or .jsonl.gz: "
-                                    + ", ".join(result.skipped()))
-            results.append(result)
         return dg.MaterializeResult(metadata=ingest_metadata(merge_results(results)))
 
     return _ingest

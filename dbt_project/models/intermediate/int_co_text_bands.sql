@@ -31,12 +31,9 @@ with_groups as (
     inner join groups as g using (band_no, band_hash, bucket, actor_key)
 ),
 -- an account's own near-duplicates in one group: its first max_repeats_per_account documents take
--- part in pairs (pairs are per document); ranked only where it has more (rare)
+-- part in pairs (pairs are per document)
 ranked as (
-    select *, 1 as repeat_rank from with_groups where n_docs <= {{ repeats }}
-    union all
-    select *, row_number() over (partition by band_no, band_hash, bucket, actor_key order by ts, event_id)
-    from with_groups where n_docs > {{ repeats }}
+    {{ rank_repeats('with_groups', 'band_no, band_hash, bucket, actor_key', 'n_docs', repeats) }}
 )
 select
     r.event_id, r.actor_key, r.event_time, r.ts, r.band_no, r.band_hash, r.bucket,

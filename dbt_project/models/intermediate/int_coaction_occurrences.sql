@@ -73,16 +73,9 @@ with_counts as (
     from bucketed as b
     inner join bucket_accounts as ba using (edge_type, object_id, bucket, actor_key)
 ),
--- an account's co_share repeats are ranked only where it has more than max_repeats_per_account
--- in the bucket (rare), not over every row
+-- co_share pairs share by share: an account's repeats in a bucket are ranked (rank_repeats)
 ranked as (
-    select *, 1 as repeat_rank
-    from with_counts
-    where edge_type <> 'co_share' or n_actions <= {{ repeats }}
-    union all
-    select *, row_number() over (partition by edge_type, object_id, bucket, actor_key order by ts, event_id)
-    from with_counts
-    where edge_type = 'co_share' and n_actions > {{ repeats }}
+    {{ rank_repeats('with_counts', 'edge_type, object_id, bucket, actor_key', 'n_actions', repeats, "edge_type = 'co_share'") }}
 ),
 object_accounts as (
     select edge_type, object_id, frequency_scope, count(distinct actor_key) as n_object_accounts
