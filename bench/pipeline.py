@@ -207,6 +207,7 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
     log_path = root / "tool-output.log"
     ing = {"wall": 0.0, "steps_s": 0.0, "lines_read": 0, "loaded": 0, "invalid": 0, "duplicates": 0, "bulk": 0, "peak": 0}
     chk = {"steps_s": 0.0, "evaluations": 0, "failed": [], "peak": 0}
+    chk_by_step: dict[str, float] = {}  # check step -> seconds summed over the runs: where the checks stage goes
     warned: list[str] = []  # failed WARN checks: reported, not blocking (as in `threatgraph run`)
     loaded_by_source = {s: 0 for s in SOURCES + ("indicators",)}
     for i, key in enumerate(keys, 1):
@@ -230,6 +231,7 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
             d = (sp["duration_ms"] or 0) / 1000
             if _is_check_step(sk):
                 chk["steps_s"] += d
+                chk_by_step[sk] = chk_by_step.get(sk, 0.0) + d
                 chk["peak"] = max(chk["peak"], sampler.peak(sp["start"] or tw, sp["end"] or time.time()))
             else:
                 ing["steps_s"] += d
@@ -289,11 +291,13 @@ def run_scale(name: str, accounts: int, days: int, workdir: Path, engines: list[
     for sk, sp in spans.items():
         if _is_check_step(sk):
             chk["steps_s"] += (sp["duration_ms"] or 0) / 1000
+            chk_by_step[sk] = chk_by_step.get(sk, 0.0) + (sp["duration_ms"] or 0) / 1000
             if sp["start"] and sp["end"]:
                 chk["peak"] = max(chk["peak"], sampler.peak(sp["start"], sp["end"]))
     chk["evaluations"] += len(res.get_asset_check_evaluations())
     checked_rows = sum(v or 0 for v in bronze.values()) + sum(v or 0 for v in marts.values())
     stages.append(_stage("checks", chk["steps_s"], checked_rows, chk["evaluations"], chk["peak"],
+                         seconds_by_step={k: round(v, 3) for k, v in sorted(chk_by_step.items(), key=lambda kv: -kv[1])},
                          note="GX + volume + window-gate check steps of both jobs and the verified-days marker (dbt tests are in dbt models); "
                               "in = rows of the checked tables, out = check evaluations"))
     a, b, d = span("serving__analytics_snapshot")

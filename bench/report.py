@@ -54,6 +54,11 @@ def render(results: dict, json_path: Path | None = None) -> str:
                 f"{_s(r['analytics_wall_seconds'])} s; sum of stages {_s(total)} s. "
                 + (f"DuckDB memory limit: {r['duckdb_memory_limit']}. " if r.get("duckdb_memory_limit") else "")
                 + f"Published rows: {', '.join(f'{k} {v:,}' for k, v in r['published_rows'].items())}.", ""]
+        chk = next((st for st in r["stages"] if st["stage"] == "checks"), {})
+        if chk.get("seconds_by_step"):
+            top = list(chk["seconds_by_step"].items())[:5]
+            out += ["Checks stage by step (seconds over all ingest_job runs and the analytics job; the five largest): "
+                    + ", ".join(f"`{k}` {_s(v)}" for k, v in top) + ".", ""]
         b = r.get("bare_scan") or {}
         if b:
             out += [f"Ingestion floor: DuckDB reads the same {b['files']} files ({b['lines']:,} lines, gz included) "

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orchestration.pseudonymize import COMBINING_MARKS, bmp_char_class
+from orchestration.pseudonymize import COMBINING_MARKS, MIN_DIGIT_RUN, bmp_char_class
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 ERROR = "error"
@@ -70,6 +70,8 @@ PATTERNS = {
     "raw_mention": r"(?:^|[^0-9A-Za-z_.\-])@(?:[A-Zb-z0-9_]|a(?:$|[^_])|a_[0-9a-f]{0,19}(?:$|[^0-9a-f])"
                    r"|a_[0-9a-f]{20}[0-9A-Za-z_]|" + NON_ASCII_LETTER + ")",
     "email_address": r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
+    # a run of 6+ digits standing alone: ingest takes it for an account id (pseudonymize.DIGIT_RUN)
+    "numeric_id": rf"(?:^|[^0-9A-Za-z_])[0-9]{{{MIN_DIGIT_RUN},}}(?:$|[^0-9A-Za-z_])",
 }
 
 

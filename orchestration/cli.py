@@ -73,50 +73,64 @@ SQL_CONFINEMENT_HINT = ("`threatgraph sql` reads only the published snapshot's t
                         "files, other databases (ATTACH), COPY ... TO and extensions are disabled")
 
 
-def connect_snapshot(snapshot: Path):
-    """A read-only connection to the published snapshot that cannot reach anything outside it."""
+def connect_snapshot(snapshot: Path, spill_dir: Path):
+    """A read-only connection to the published snapshot that cannot reach anything outside it.
+
+    DuckDB may write and read its temp directory even without external access; by default that
+    is `<snapshot>.tmp/` in the shared serving folder, where one analyst's query could leave
+    files for the next. `spill_dir` is a private folder of this query instead."""
     import duckdb
 
-    return duckdb.connect(str(snapshot), read_only=True, config=SNAPSHOT_CONFINEMENT)
+    return duckdb.connect(str(snapshot), read_only=True, config={**SNAPSHOT_CONFINEMENT, "temp_directory": str(spill_dir)})
+
+
+def _print_result(rel, as_csv: bool, max_rows: int) -> None:
+    if as_csv:
+        import csv
+
+        w = csv.writer(sys.stdout)
+        rows = rel.fetchall()  # before the header: a query that fails while running prints nothing
+        w.writerow(rel.columns)
+        w.writerows(rows)
+    else:
+        rel.show(max_rows=max_rows, max_width=200)
+    sys.stdout.flush()
 
 
 def cmd_sql(args) -> int:
+    import os
+    import tempfile
+
     import duckdb
 
     snapshot = Path(args.warehouse) / "serving" / "analytics.duckdb"
     if not snapshot.exists():
         print(f"error: no published snapshot at {snapshot} (run `threatgraph run` first)", file=sys.stderr)
         return EXIT_USAGE
-    con = connect_snapshot(snapshot)
-    timer = threading.Timer(args.timeout, con.interrupt) if args.timeout and args.timeout > 0 else None
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
-    try:
-        rel = con.sql(args.query)
-        if rel is None:
-            return EXIT_OK
-        if args.csv:
-            import csv
-
-            w = csv.writer(sys.stdout)
-            rows = rel.fetchall()  # before the header: a query that fails while running prints nothing
-            w.writerow(rel.columns)
-            w.writerows(rows)
-        else:
-            rel.show(max_rows=args.max_rows, max_width=200)
-    except duckdb.InterruptException:
-        print(f"error: query stopped after {args.timeout:g} s (--timeout)", file=sys.stderr)
-        return EXIT_USAGE
-    except duckdb.Error as e:
-        print(f"error: {e}", file=sys.stderr)
-        if isinstance(e, duckdb.PermissionException):
-            print(SQL_CONFINEMENT_HINT, file=sys.stderr)
-        return EXIT_USAGE
-    finally:
+    with tempfile.TemporaryDirectory(prefix="threatgraph-sql-") as spill_dir:
+        con = connect_snapshot(snapshot, Path(spill_dir))
+        timer = threading.Timer(args.timeout, con.interrupt) if args.timeout and args.timeout > 0 else None
         if timer is not None:
-            timer.cancel()
-        con.close()
+            timer.daemon = True
+            timer.start()
+        try:
+            rel = con.sql(args.query)
+            if rel is not None:
+                _print_result(rel, args.csv, args.max_rows)
+        except BrokenPipeError:  # `| head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        except duckdb.InterruptException:
+            print(f"error: query stopped after {args.timeout:g} s (--timeout)", file=sys.stderr)
+            return EXIT_USAGE
+        except duckdb.Error as e:
+            print(f"error: {e}", file=sys.stderr)
+            if isinstance(e, duckdb.PermissionException):
+                print(SQL_CONFINEMENT_HINT, file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            if timer is not None:
+                timer.cancel()
+            con.close()
     return EXIT_OK
 
 

@@ -237,7 +237,8 @@ def _event_row(rec, times, p: Pseudonymizer):
     return (
         rec["event_id"], times["event_time"], p.account(rec["account_id"]), rec["event_type"],
         rec.get("video_id"), p.account(target), p.free_text(rec.get("text"), known),
-        rec.get("hashtags"), [p.account(m) for m in mentions] or None, rec.get("urls"),
+        rec.get("hashtags"), [p.account(m) for m in mentions] or None,
+        None if rec.get("urls") is None else [p.url(u) for u in rec["urls"]],
         rec.get("sound_id"), rec.get("share_channel"), rec.get("session_id"), rec.get("region_code"),
     )
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 from .contract import CLOCK_SKEW, LATE_DATA, RECORD_KEY, RecordSchema, _FieldRule, schema_for
 from .ingest import (COLUMNS, FileCounts, LineValidator, PartitionResult, RawFile, email_domain, parse_partition,
                      partition_files, read_file_bytes, skipped_file_counts, untrusted_line_numbers)
-from .pseudonymize import DIGEST_HEX_CHARS, MIN_NAME_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
+from .pseudonymize import DIGEST_HEX_CHARS, MIN_DIGIT_RUN, MIN_NAME_CHARS, PREFIX, Pseudonymizer, ip_network_prefix, username_shape
 
 # Anything yyjson (DuckDB) accepts but orjson rejects, or may read differently: NaN/Infinity
 # literals, numbers beyond a double (orjson rejects them as infinity: a 3-digit exponent, or 100
@@ -279,7 +279,8 @@ def bronze_select_sql(source: str) -> str:
                    coalesce(tx.clean_text, {_s('text')}), {_list('hashtags')},
                    CASE WHEN len({_mentioned()}) > 0 THEN
                      list_transform({_mentioned()}, lambda m: tg_token('account', m)) END,
-                   {_list('urls')}, {_s('sound_id')}, {_s('share_channel')}, {_s('session_id')}, {_s('region_code')}
+                   coalesce(tx.clean_urls, {_list('urls')}), {_s('sound_id')}, {_s('share_channel')}, {_s('session_id')},
+                   {_s('region_code')}
             FROM tg_fast f LEFT JOIN tg_text tx USING (file_idx, line_no) {" ".join(joins)}
         """
     if source == "accounts":
@@ -324,13 +325,20 @@ def identity_observations_sql(source: str) -> str:
     return " UNION ALL ".join(parts)
 
 
+def _holds(text: str, value: str) -> str:
+    """SQL: `value` is in `text` in some letter case, as free_text matches it. Lower and upper case
+    both, since DuckDB's case mappings and Python's case folding differ beyond ASCII (final sigma)."""
+    return f"(contains(lower({text}), lower({value})) OR contains(upper({text}), upper({value})))"
+
+
 def _mentions_someone(text: str, ids: list[str], id_list: str | None = None, names: tuple[str, ...] = ()) -> str:
-    """SQL: the text holds an @, one of the (non-empty) raw ids or one of the names free_text
-    replaces, so Pseudonymizer.free_text may change it."""
-    conds = [f"contains({text}, '@')"] + [f"({i} <> '' AND contains({text}, {i}))" for i in ids]
-    conds += [f"(length(trim({n})) >= {MIN_NAME_CHARS} AND contains({text}, {n}))" for n in names]
+    """SQL: the text holds an @, a run of digits, one of the (non-empty) raw ids or one of the names
+    free_text replaces, so Pseudonymizer.free_text may change it."""
+    conds = [f"contains({text}, '@')", f"regexp_matches({text}, '[0-9]{{{MIN_DIGIT_RUN}}}')"]
+    conds += [f"({i} <> '' AND {_holds(text, i)})" for i in ids]
+    conds += [f"(length(trim({n})) >= {MIN_NAME_CHARS} AND {_holds(text, n)})" for n in names]
     if id_list is not None:
-        conds.append(f"coalesce(list_bool_or(list_transform({id_list}, lambda m: m <> '' AND contains({text}, m))), false)")
+        conds.append(f"coalesce(list_bool_or(list_transform({id_list}, lambda m: m <> '' AND {_holds(text, 'm')})), false)")
     return f"({text} IS NOT NULL AND ({' OR '.join(conds)}))"
 
 
@@ -340,18 +348,22 @@ def _python_side_tables(con: duckdb.DuckDBPyConnection, source: str, p: Pseudony
     # Only texts with an @mention or a raw id in them change: the rest keep their text in SQL.
     if source == "events":
         rows = con.execute(f"""
-            SELECT file_idx, line_no, {_s('text')}, {_list('mention_account_ids')}, {_s('target_account_id')}, {_s('account_id')}
+            SELECT file_idx, line_no, {_s('text')}, {_list('mention_account_ids')}, {_s('target_account_id')}, {_s('account_id')},
+                   {_list('urls')}
             FROM tg_fast WHERE {_mentions_someone(_s('text'), [_s('account_id'), _s('target_account_id')], _list('mention_account_ids'))}
+               OR coalesce(list_bool_or(list_transform({_list('urls')}, lambda u: contains(u, '@'))), false)
         """).fetchall()
-        texts = [(fi, ln, p.free_text(t, [m for m in (ms or []) if m] + ([tg] if tg else []) + [a])) for fi, ln, t, ms, tg, a in rows]
+        texts = [(fi, ln, p.free_text(t, [m for m in (ms or []) if m] + ([tg] if tg else []) + [a]),
+                  None if us is None else [p.url(u) for u in us]) for fi, ln, t, ms, tg, a, us in rows]
     elif source == "accounts":
         rows = con.execute(f"""
             SELECT file_idx, line_no, {_s('bio')}, {_s('account_id')}, {_s('username')}, {_s('display_name')}
             FROM tg_fast WHERE {_mentions_someone(_s('bio'), [_s('account_id'), _s('username')], names=(_s('display_name'),))}""").fetchall()
-        texts = [(fi, ln, p.free_text(t, (a, u), (n,))) for fi, ln, t, a, u, n in rows]
+        texts = [(fi, ln, p.free_text(t, (a, u), (n,)), None) for fi, ln, t, a, u, n in rows]
     else:
         texts = []
-    con.register("tg_text", pl.DataFrame(texts, schema=[("file_idx", pl.Int32), ("line_no", pl.Int64), ("clean_text", pl.Utf8)], orient="row").to_arrow())
+    con.register("tg_text", pl.DataFrame(texts, schema=[("file_idx", pl.Int32), ("line_no", pl.Int64), ("clean_text", pl.Utf8),
+                                                        ("clean_urls", pl.List(pl.Utf8))], orient="row").to_arrow())
     if source == "accounts":
         names = [u for (u,) in con.execute(f"SELECT DISTINCT {_s('username')} FROM tg_fast").fetchall()]
         shapes = [(u, *username_shape(u)) for u in names]

@@ -50,6 +50,11 @@ _EMAIL = re.compile(rf"(?<![\w{COMBINING_MARKS}.%+\-])[\w{COMBINING_MARKS}.%+\-]
 # No length cap, so a long handle leaves no tail.
 _MENTION = re.compile(rf"@(\w(?:[\w{COMBINING_MARKS}.\-]*{_WORD})?)")
 _ACCOUNT_PSEUDONYM = re.compile(rf"{PREFIX['account']}[0-9a-f]{{{DIGEST_HEX_CHARS}}}")
+# A run of 6 or more digits standing alone is how platform account ids (and phone numbers) look in
+# text: it is taken for an account id. ASCII digits only, as the SQL pre-filter reads them.
+MIN_DIGIT_RUN = 6
+DIGIT_RUN = rf"(?<![0-9A-Za-z_])[0-9]{{{MIN_DIGIT_RUN},}}(?![0-9A-Za-z_])"
+_DIGIT_RUN = re.compile(DIGIT_RUN)
 
 
 def load_or_create_key(key_file: Path) -> bytes:
@@ -117,25 +122,39 @@ class Pseudonymizer:
         return None if value is None else self.token(kind, value)
 
     def free_text(self, text: str | None, known_ids: list[str] | tuple = (), names: list[str] | tuple = ()) -> str | None:
-        """Keep the text, but replace display names (`names`), raw account ids, e-mail addresses and
-        @mentions in it by pseudonyms."""
+        """Keep the text, but replace display names (`names`), the record's raw account ids, any
+        other run of 6+ digits, e-mail addresses and @mentions in it by pseudonyms. Names and ids
+        match in any letter case ("ZELDA.Q77" is Zelda.Q77); the pseudonym is that of the value given."""
         if not text:
             return text
-        # Names and ids together, longest first: one inside a longer one ("maria" in "maria_1990")
-        # must not leave the longer one's rest in plain text.
         values = {(r, "account") for r in known_ids if r}
         values |= {(n, "display_name") for n in names if n and len(n.strip()) >= MIN_NAME_CHARS}
-        for value, kind in sorted(values, key=lambda v: (-len(v[0]), v)):
-            if value not in text:
-                continue
-            if kind == "account":  # an id is replaced wherever it stands
-                text = text.replace(value, self.token(kind, value))
-            else:  # a name as a whole word ("Ann", not the start of "Annual"); under MIN_NAME_CHARS it would hit words
-                text = re.sub(rf"(?<!{_WORD}){re.escape(value)}(?!{_WORD})", self.token(kind, value), text)
+        folded = text.casefold()
+        # Names and ids in one pass, longest first: one inside a longer one ("maria" in "maria_1990")
+        # must not leave the longer one's rest in plain text, and no pseudonym is searched again.
+        present = sorted((v for v in values if v[0].casefold() in folded), key=lambda v: (-len(v[0]), v))
+        if present:
+            # an id is replaced wherever it stands; a name as a whole word ("Ann", not the start of
+            # "Annual"); under MIN_NAME_CHARS it would hit words
+            alternatives = "|".join(
+                f"(?P<v{i}>{re.escape(value) if kind == 'account' else rf'(?<!{_WORD}){re.escape(value)}(?!{_WORD})'})"
+                for i, (value, kind) in enumerate(present))
+            tokens = [self.token(kind, value) for value, kind in present]
+            text = re.sub(alternatives, lambda m: tokens[int(m.lastgroup[1:])], text, flags=re.IGNORECASE)
+        if "@" in text:
+            text = _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)
+        text = _DIGIT_RUN.sub(lambda m: self.token("account", m.group(0)), text)
         if "@" not in text:
             return text
-        text = _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)
         return _MENTION.sub(lambda m: "@" + self._mention(m.group(1)), text)
+
+    def url(self, url: str | None) -> str | None:
+        """A shared URL with the people in it pseudonymised: profile handles (`/@name`) and e-mail
+        addresses. The rest stays, so the same link still reads the same for every sharer."""
+        if not url or "@" not in url:
+            return url
+        url = _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), url)
+        return _MENTION.sub(lambda m: "@" + self._mention(m.group(1)), url)
 
     def _mention(self, handle: str) -> str:
         # Already a pseudonym (from known_ids above): keep it.

@@ -46,6 +46,10 @@ def test_bench_smoke(tmp_path, capsys):
         assert n == run["mart_rows"][f"marts.{table}"]
     assert st["publish"]["rows_out"] == sum(run["published_rows"].values())
     assert st["checks"]["rows_out"] > 0
+    # the checks stage is the sum of its steps, every one a quality gate
+    by_step = st["checks"]["seconds_by_step"]
+    assert abs(sum(by_step.values()) - st["checks"]["seconds"]) < 0.01 * len(by_step) + 0.01
+    assert any(k.startswith("bronze__events_gx_") for k in by_step) and "bronze__verified_days" in by_step
     # per-engine metrics on the exported graph: one row per vertex
     assert [e["engine"] for e in run["engines"]] == ["local"]
     assert run["engines"][0]["rows_out"] == st["graph export"]["vertices"]
@@ -97,3 +101,16 @@ def test_quality_gate_steps_count_as_checks_not_ingest():
     assert all(_is_check_step(k) for k in gates)
     assert not any(_is_check_step(k) for k in ["bronze__events", "warehouse_dbt_models", "network_marts",
                                                 "serving__analytics_snapshot"])
+
+
+def test_median_run_takes_medians_per_stage_and_per_check_step():
+    from bench.cli import _median_run
+
+    def run(a, b):
+        return {"stages": [{"stage": "checks", "seconds": a + b, "rows_in": 10, "rows_out": 2, "peak_rss_mib": a,
+                            "seconds_by_step": {"gx_x": a, "gx_y": b}}]}
+
+    (st,) = _median_run([run(1, 2), run(3, 1), run(2, 5)])["stages"]
+    assert st["seconds"] == 4 and st["seconds_all"] == [3, 4, 7]
+    assert st["seconds_by_step"] == {"gx_x": 2, "gx_y": 2}  # each step's own median, not the median run's
+    assert st["peak_rss_mib"] == 3

@@ -446,3 +446,37 @@ def test_bulk_insert_into_bronze_equals_the_reference_lane(tmp_path):
             assert len(a) > 0 and a == b, table
         ref.close()
         vec.close()
+
+
+def test_lanes_scrub_free_text_and_urls_alike(tmp_path):
+    """Own ids and names in any letter case, other numeric ids (runs of 6+ digits), profile handles
+    and addresses in shared URLs: replaced by the same pseudonyms in both lanes."""
+    landing = tmp_path / "landing"
+    p = Pseudonymizer(b"lane-key")
+    events = []
+    for i in range(30):
+        events.append({"event_id": f"e{i}", "event_time": GOOD_TIME, "account_id": f"9000000000000000{i:03d}",
+                       "event_type": "share", "text": None, "urls": ["https://news.example/a/1234567"]})
+    events[1]["text"] = "say hi to 9000000000000000999 and ACCT-X, or call 0123456789"
+    events[1]["mention_account_ids"] = ["acct-x"]
+    events[2]["urls"] = ["https://platform.example/@Zelda.Q77", "mailto:Jane.Roe@Example.org", "https://x.example/p"]
+    events[3]["text"] = "nothing personal here, 12345 is short"
+    del events[3]["urls"]
+    write_lines(landing / "events" / f"dt={DAY}" / "a.jsonl", events)
+    accounts = [_account(i) for i in range(30)]
+    accounts[1].update(account_id="9000000000000000001", username="Zelda.Q77", display_name="Zelda Quixote",
+                       bio="I am zelda quixote aka ZELDA.Q77, my friend is 9000000000000000002")
+    write_lines(landing / "accounts" / f"dt={DAY}" / "a.jsonl", accounts)
+    ref_e, vec_e = assert_same_result("events", landing, DAY)
+    ref_a, vec_a = assert_same_result("accounts", landing, DAY)
+    assert vec_e.fast_loaded and vec_a.fast_loaded  # the bulk lane took them: both lanes were compared
+    ev = {r["event_id"]: r for r in _frame("events", ref_e).to_dicts()}
+    acct = lambda v: p.token("account", v)  # noqa: E731
+    assert ev["e1"]["text"] == f"say hi to {acct('9000000000000000999')} and {acct('acct-x')}, or call {acct('0123456789')}"
+    assert ev["e2"]["urls"] == [f"https://platform.example/@{acct('Zelda.Q77')}",
+                                f"mailto:{p.token('email', 'jane.roe@example.org')}", "https://x.example/p"]
+    assert ev["e3"]["text"] == "nothing personal here, 12345 is short" and ev["e3"]["urls"] is None
+    assert ev["e0"]["urls"] == ["https://news.example/a/1234567"]  # a link's own numbers stay: it reads the same for all
+    (bio,) = _frame("accounts", ref_a).filter(pl.col("bio").is_not_null())["bio"].to_list()
+    assert bio == (f"I am {p.token('display_name', 'Zelda Quixote')} aka {acct('Zelda.Q77')}, "
+                   f"my friend is {acct('9000000000000000002')}")

@@ -229,3 +229,38 @@ def test_sql_stops_a_runaway_query(tmp_path, capsys):
     assert "query stopped after 0.5 s (--timeout)" in capsys.readouterr().err
     assert main(["sql", "SELECT n FROM networks", "--warehouse", str(tmp_path), "--csv", "--timeout", "0.5"]) == 0
     assert capsys.readouterr().out.split() == ["n", "1"]
+
+
+def test_sql_spills_to_a_private_folder_not_the_shared_serving_one(tmp_path, capsys):
+    """DuckDB may write its temp directory even with external access off; by default that is
+    <snapshot>.tmp/ in the serving folder, readable and writable by every analyst's query."""
+    import duckdb
+
+    from orchestration.cli import main
+
+    serving = tmp_path / "serving"
+    serving.mkdir()
+    duckdb.connect(str(serving / "analytics.duckdb")).execute("CREATE TABLE actors AS SELECT 'a_1' AS actor_key").close()
+    shared_tmp = serving / "analytics.duckdb.tmp"
+    shared_tmp.mkdir()  # left by another query's spill, or a crash
+    assert main(["sql", f"COPY (SELECT * FROM actors) TO '{shared_tmp / 'dump.csv'}'", "--warehouse", str(tmp_path)]) == 2
+    assert not (shared_tmp / "dump.csv").exists()
+    capsys.readouterr()
+    assert main(["sql", "SELECT current_setting('temp_directory') AS t", "--warehouse", str(tmp_path), "--csv"]) == 0
+    spill = capsys.readouterr().out.split()[1]
+    assert str(tmp_path) not in spill and "threatgraph-sql-" in spill
+    assert not Path(spill).exists()  # removed with the query
+
+
+def test_sql_into_a_closed_pipe_exits_quietly(tmp_path):
+    import duckdb
+
+    (tmp_path / "serving").mkdir()
+    duckdb.connect(str(tmp_path / "serving" / "analytics.duckdb")).execute(
+        "CREATE TABLE actor_edges AS SELECT range AS n FROM range(200000)").close()
+    exe = Path(sys.executable).parent / "threatgraph"
+    for fmt in (["--csv"], []):
+        p = subprocess.run(f"'{exe}' sql 'SELECT * FROM actor_edges' --warehouse '{tmp_path}' {' '.join(fmt)} | head -2",
+                           shell=True, capture_output=True, text=True, timeout=120, executable="/bin/bash")
+        assert len(p.stdout.splitlines()) == 2
+        assert "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr, p.stderr

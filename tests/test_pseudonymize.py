@@ -123,3 +123,29 @@ def test_a_warehouse_refuses_a_second_pseudonym_key(tmp_path, monkeypatch):
     monkeypatch.delenv("THREATGRAPH_PSEUDONYM_KEY")  # the key file made now would be a third key
     with pytest.raises(PseudonymKeyMismatch):
         storage.pseudonymizer()
+
+
+def test_own_names_and_ids_are_replaced_in_any_letter_case():
+    text = P.free_text("I am zelda quixote aka ZELDA.Q77", ("9000000000000000001", "Zelda.Q77"), ("Zelda Quixote",))
+    assert text == f"I am {P.token('display_name', 'Zelda Quixote')} aka {P.token('account', 'Zelda.Q77')}"
+
+
+def test_runs_of_six_digits_or_more_are_taken_for_account_ids():
+    text = P.free_text("friend 9000000000000000002, call 0123456, not 12345, v2_1234567 or 1234567x", ())
+    assert text == (f"friend {P.token('account', '9000000000000000002')}, call {P.token('account', '0123456')}, "
+                    "not 12345, v2_1234567 or 1234567x")
+    assert P.free_text(text) == text  # pseudonyms hold digit runs inside, never standing alone
+
+
+def test_a_pseudonym_is_not_searched_again_for_a_shorter_id():
+    token = P.token("account", "acc_10")
+    short = next(d for d in ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9") if d in token[2:])
+    assert P.free_text("acc_10", ["acc_10", short]) == token
+
+
+def test_urls_lose_profile_handles_and_addresses_only():
+    assert P.url("https://platform.example/@Zelda.Q77/video/1234567") == \
+        f"https://platform.example/@{P.token('account', 'Zelda.Q77')}/video/1234567"
+    assert P.url("mailto:Jane.Roe@Example.org") == f"mailto:{P.token('email', 'jane.roe@example.org')}"
+    assert P.url("https://news.example/a/1234567?id=9") == "https://news.example/a/1234567?id=9"
+    assert P.url(None) is None

@@ -12,6 +12,7 @@ from expectations.runner import (NON_ASCII_LETTER, PATTERNS, columns_to_read, lo
 from orchestration.checks import VOLUME_CHECK_NAME, bronze_checks, gx_asset_checks, mart_checks_for
 from orchestration.checks.gx_checks import suite_check_result
 from orchestration.contract import CONTRACT_DIR
+from orchestration.pseudonymize import DIGIT_RUN
 from orchestration.partitions import daily_partitions
 from orchestration.resources import PlatformStorage
 from orchestration.warehouse import ensure_bronze
@@ -115,6 +116,8 @@ def _failed(out, severity="error"):
     (lambda df: df.assign(session_id=["s0", "s1", "2001:db8::17", "s3"]),
      "expect_column_values_to_not_match_regex(session_id)[no_ipv6_literal]"),
     (lambda df: df.assign(text=["hi @bob", "x", "y", "z"]), "expect_column_values_to_not_match_regex(text)[no_raw_mention]"),
+    (lambda df: df.assign(text=["x", "ask 9000000000000000002", "y", "z"]),
+     "expect_column_values_to_not_match_regex(text)[no_numeric_id_in_free_text]"),
     (lambda df: df.drop(columns=["event_type"]), "expect_column_values_to_not_be_null(event_type)"),
 ])
 def test_planted_event_violations_fail_the_gate(plant, expected):
@@ -413,6 +416,7 @@ SPEC_PATTERNS = {
                     r"|(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"
                     r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![0-9A-Za-z:./_-])",
     "raw_mention": r"(?<![0-9A-Za-z_.\-])@(?!a_[0-9a-f]{20}(?![0-9A-Za-z_]))(?:[A-Za-z0-9_]|" + NON_ASCII_LETTER + ")",
+    "numeric_id": DIGIT_RUN,  # what ingest replaces, so what the gate must find
 }
 
 
