@@ -8,6 +8,8 @@ new file, never a half-written one. Analysts never open the writer's database.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -27,6 +29,35 @@ PUBLISHED_TABLES = {
 
 class PublishBlocked(RuntimeError):
     """Publication refused because blocking checks failed; the old snapshot stays."""
+
+
+@dataclass(frozen=True)
+class GateState:
+    """The latest evaluation of one blocking check on a published table."""
+
+    check: str
+    evaluated_at: float | None  # None: never evaluated (or only planned)
+    failed_error: bool = False  # evaluated, not passed, severity ERROR (a failed WARN does not block)
+
+
+def publication_blockers(built_at: Mapping[str, float | None], gates: Mapping[str, Sequence[GateState]]) -> list[str]:
+    """Why the tables may not be published, one line each; empty when they may.
+
+    A table may be published when every blocking check on it was evaluated after its latest build
+    and none failed with severity ERROR. Within a run Dagster already skips publication after a
+    failed check; this also holds when publication is started on its own (from the UI), after a run
+    whose checks failed or whose tables were rebuilt without their checks."""
+    reasons = []
+    for table, built in built_at.items():
+        if built is None:
+            reasons.append(f"{table}: never built")
+            continue
+        for g in gates.get(table, ()):
+            if g.evaluated_at is None or g.evaluated_at < built:
+                reasons.append(f"{table}: check {g.check} has not run since the table was last built")
+            elif g.failed_error:
+                reasons.append(f"{table}: check {g.check} failed")
+    return reasons
 
 
 def _fsync_path(path: Path) -> None:

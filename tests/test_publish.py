@@ -68,3 +68,64 @@ def test_reader_during_publish_reads_consistent_data(tmp_path):
     reader.close()
     fresh = duckdb.connect(str(paths.snapshot), read_only=True)
     assert fresh.execute("select count(*), min(generation), max(generation) from networks").fetchone() == (5, 5, 5)
+
+
+def test_publication_blockers_need_every_blocking_check_passed_after_the_latest_build():
+    from orchestration.publish import GateState, publication_blockers
+
+    gates = {"marts/actors": [GateState("gx_actors", 20.0), GateState("unique_key", 25.0)],
+             "marts/networks": [GateState("gx_networks", 31.0)]}
+    assert publication_blockers({"marts/actors": 10.0, "marts/networks": 30.0}, gates) == []
+    assert publication_blockers({"marts/actors": 22.0, "marts/networks": 30.0}, gates) == [
+        "marts/actors: check gx_actors has not run since the table was last built"]
+    failed = dict(gates, **{"marts/networks": [GateState("gx_networks", 31.0, failed_error=True)]})
+    assert publication_blockers({"marts/actors": 10.0, "marts/networks": 30.0}, failed) == [
+        "marts/networks: check gx_networks failed"]
+    assert publication_blockers({"marts/actors": None}, {}) == ["marts/actors: never built"]
+    assert publication_blockers({"marts/actors": 10.0}, {"marts/actors": [GateState("gx_actors", None)]}) == [
+        "marts/actors: check gx_actors has not run since the table was last built"]
+
+
+def test_publishing_on_its_own_reads_the_latest_check_evaluations():
+    """What the publish asset decides on, read from a real Dagster instance: a failed ERROR check
+    blocks, a failed WARN check does not, and a table rebuilt without its checks is not trusted."""
+    import dagster as dg
+
+    from orchestration.assets.publish import gate_states
+    from orchestration.publish import publication_blockers
+
+    verdict = {"passed": True}
+
+    @dg.asset(key=["marts", "actors"])
+    def actors():
+        return None
+
+    @dg.asset_check(asset=actors, blocking=True)
+    def gx_actors():
+        return dg.AssetCheckResult(passed=verdict["passed"])
+
+    @dg.asset(key=["marts", "networks"])
+    def networks():
+        return None
+
+    @dg.asset_check(asset=networks, blocking=True)
+    def only_warns():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN)
+
+    defs = dg.Definitions(assets=[actors, networks], asset_checks=[gx_actors, only_warns])
+    job = defs.resolve_implicit_global_asset_job_def()
+    graph = defs.resolve_asset_graph()
+    instance = dg.DagsterInstance.ephemeral()
+
+    def blockers():
+        return publication_blockers(*gate_states(instance, graph, [actors.key, networks.key]))
+
+    assert blockers() == ["marts/actors: never built", "marts/networks: never built"]
+    assert job.execute_in_process(instance=instance).success
+    assert blockers() == []  # a failed WARN check does not block
+    verdict["passed"] = False
+    job.execute_in_process(instance=instance, asset_selection=[actors.key], raise_on_error=False)
+    assert blockers() == ["marts/actors: check gx_actors failed"]
+    verdict["passed"] = True
+    assert dg.materialize([actors], instance=instance).success  # the table alone, no check
+    assert blockers() == ["marts/actors: check gx_actors has not run since the table was last built"]

@@ -2,11 +2,13 @@
 
 It runs only after every upstream asset and its blocking checks succeeded in
 the run (Dagster skips it otherwise), so a failed gate leaves the previous
-snapshot exactly as it was.
+snapshot exactly as it was. Started on its own (from the UI), it reads the
+latest check evaluations from the instance and refuses tables whose blocking
+checks failed or did not run since they were built.
 """
 import dagster as dg
 
-from ..publish import PUBLISHED_TABLES, build_snapshot
+from ..publish import PUBLISHED_TABLES, GateState, build_snapshot, publication_blockers
 from ..resources import PlatformStorage
 from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
 
@@ -21,7 +23,34 @@ from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
     description="<warehouse>/serving/analytics.duckdb: the published, read-only tables analysts query (no raw personal data).",
 )
 def analytics_snapshot(context: dg.AssetExecutionContext, storage: PlatformStorage) -> dg.MaterializeResult:
+    blockers = publication_blockers(*gate_states(context.instance, context.job_def.asset_layer.asset_graph,
+                                                 [dg.AssetKey(t.split(".")) for t in PUBLISHED_TABLES.values()]))
+    if blockers:
+        raise dg.Failure(description="not published, the previous snapshot stays: " + "; ".join(blockers),
+                         allow_retries=False)
     counts = build_snapshot(storage.paths)
     context.log.info(f"published {storage.paths.snapshot}: {counts}")
     return dg.MaterializeResult(metadata={f"rows_{k}": v for k, v in counts.items()}
                                 | {"path": dg.MetadataValue.path(str(storage.paths.snapshot))})
+
+
+def gate_states(instance: dg.DagsterInstance, asset_graph, tables: list[dg.AssetKey]):
+    """(latest build time per table, latest evaluation of each blocking check per table), from the
+    instance's event log: what publication_blockers decides on."""
+    built_at, gates = {}, {}
+    for key in tables:
+        name = key.to_user_string()
+        event = instance.get_latest_materialization_event(key)
+        built_at[name] = event.timestamp if event else None
+        checks = [c for c in asset_graph.get(key).check_keys if asset_graph.get_check_spec(c).blocking]
+        records = instance.event_log_storage.get_latest_asset_check_execution_by_key(checks) if checks else {}
+        gates[name] = []
+        for check in sorted(checks, key=lambda c: c.name):
+            record = records.get(check)
+            evaluation = record.evaluation if record is not None else None
+            if evaluation is None:
+                gates[name].append(GateState(check.name, None))
+                continue
+            gates[name].append(GateState(check.name, record.event.timestamp,
+                                         not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR))
+    return built_at, gates
