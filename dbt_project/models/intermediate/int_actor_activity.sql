@@ -5,7 +5,7 @@ with activity as (
     select actor_key, event_time from {{ ref('int_sessions_window') }}
     union all
     select a.actor_key, a.created_at
-    from {{ ref('stg_accounts_current') }} as a
+    from {{ ref('int_accounts_current') }} as a
     cross join {{ ref('int_window') }} as w
     where {{ in_window('a.created_at') }}
 )

@@ -1,7 +1,7 @@
 -- Every actor known at the end of the window: accounts created by then, plus any actor key
 -- seen in the window only in events (acting, targeted, mentioned), logins or enforcement.
 select a.actor_key
-from {{ ref('stg_accounts_current') }} as a
+from {{ ref('int_accounts_current') }} as a
 cross join {{ ref('int_window') }} as w
 where a.created_at < w.window_end_excl_ts
 union

@@ -48,7 +48,7 @@ with raw as (
     -- window), with the same username shape; frequency counted per creation day
     select 'creation_burst', 'shape:' || a.username_shape, a.actor_key, a.actor_key, a.created_at, epoch(a.created_at),
         {{ var('creation_burst_window_seconds') }}, cast(cast(a.created_at as date) as varchar)
-    from {{ ref('stg_accounts_current') }} as a
+    from {{ ref('int_accounts_current') }} as a
     inner join {{ ref('int_actor_activity') }} as act on a.actor_key = act.actor_key
     cross join {{ ref('int_window') }} as w
     where a.username_shape is not null

@@ -10,12 +10,12 @@ with observations as (
     where success and ip_prefix is not null
     union all
     select 'device', a.signup_device_key, a.actor_key, a.created_at
-    from {{ ref('stg_accounts_current') }} as a
+    from {{ ref('int_accounts_current') }} as a
     cross join {{ ref('int_window') }} as w
     where a.signup_device_key is not null and {{ in_window('a.created_at') }}
     union all
     select 'ip_prefix', a.signup_ip_prefix, a.actor_key, a.created_at
-    from {{ ref('stg_accounts_current') }} as a
+    from {{ ref('int_accounts_current') }} as a
     cross join {{ ref('int_window') }} as w
     where a.signup_ip_prefix is not null and {{ in_window('a.created_at') }}
 )

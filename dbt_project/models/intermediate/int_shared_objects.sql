@@ -19,7 +19,7 @@ with objects as (
         act.first_active,
         act.last_active,
         count(*) over (partition by a.avatar_hash)
-    from {{ ref('stg_accounts_current') }} as a
+    from {{ ref('int_accounts_current') }} as a
     inner join {{ ref('int_actor_activity') }} as act on a.actor_key = act.actor_key
     where a.avatar_hash is not null
 )

@@ -83,18 +83,35 @@ sharing as (
     from (select * from shared_exact union all select * from shared_capped)
     group by actor_key
 ),
+-- enforcement known at the window end; a reinstate cancels every earlier action on its account
+-- under the same policy: the contract names no action a reinstate reverses, only its account and
+-- (required) policy, so a CIB reinstate lifts the CIB actions but not an unrelated spam warning.
+-- Actions after the last reinstate count again.
+enforcement_known as (
+    select e.*
+    from {{ ref('stg_enforcement') }} as e
+    cross join w
+    where e.event_time < w.window_end_excl_ts
+),
+last_reinstate as (
+    select actor_key, policy, max(event_time) as reinstated_at
+    from enforcement_known
+    where action = 'reinstate'
+    group by actor_key, policy
+),
 enforcement as (
     select
         e.actor_key,
         count(*) as n_enforcement_actions,
         count(*) filter (where e.is_cib) as n_cib_enforcement_actions
-    from {{ ref('stg_enforcement') }} as e
-    cross join w
-    where e.event_time < w.window_end_excl_ts and e.action <> 'reinstate'
+    from enforcement_known as e
+    left join last_reinstate as r on e.actor_key = r.actor_key and e.policy = r.policy
+    where e.action <> 'reinstate' and (r.reinstated_at is null or e.event_time > r.reinstated_at)
     group by e.actor_key
 ),
+-- threat indicators known at the window end (first_seen before window_end_excl_ts, or undated)
 indicators as (
-    select * from {{ ref('stg_indicators') }}
+    select * from {{ ref('int_indicators_window') }}
 ),
 posted as (
     select * from events where event_type in ('post', 'comment')
@@ -127,10 +144,48 @@ sound_hits as (
     inner join indicators as i on i.indicator_type = 'sound_id' and i.value = p.sound_id
     group by p.actor_key
 ),
+-- successful logins from an indicator's ip_prefix: the login's /24 (IPv4) or /48 (IPv6) prefix
+-- equals the indicator's canonical value or lies inside a wider indicator range (177.40.0.0/16);
+-- an indicator narrower than a login prefix (a /28, a single address) cannot be placed: no hit
+login_prefixes as (
+    {{ ip_prefix_parse("(select distinct ip_prefix from " ~ ref('int_sessions_window') ~ " where success and ip_prefix is not null)", 'ip_prefix') }}
+),
+indicator_prefixes as (
+    select * from indicators where indicator_type = 'ip_prefix'
+),
+indicator_lengths as (
+    select distinct ip_version, ip_prefix_len
+    from indicator_prefixes
+    where ip_prefix_len <= {{ login_prefix_bits('ip_version') }}
+),
+login_at_indicator_lengths as (
+    select p.ip_prefix, p.ip_version, l.ip_prefix_len as indicator_len,
+        p.ip_net_bits >> ({{ login_prefix_bits('p.ip_version') }} - l.ip_prefix_len) as net_at_len
+    from login_prefixes as p
+    inner join indicator_lengths as l on l.ip_version = p.ip_version and l.ip_prefix_len <= p.ip_prefix_len
+),
+prefix_matches as (
+    select p.ip_prefix
+    from login_prefixes as p
+    inner join indicator_prefixes as i on i.value = p.ip_prefix
+    union
+    select p.ip_prefix
+    from login_prefixes as p
+    inner join indicator_prefixes as i on i.value = p.ip_prefix_canonical
+    union
+    -- inside a wider range: an equi-join per indicator prefix length (a few), not a comparison of
+    -- every login prefix with every indicator (two large lists would be a cross product)
+    select a.ip_prefix
+    from login_at_indicator_lengths as a
+    inner join indicator_prefixes as i
+        on i.ip_version = a.ip_version
+        and i.ip_prefix_len = a.indicator_len
+        and (i.ip_net_bits >> ({{ login_prefix_bits('i.ip_version') }} - i.ip_prefix_len)) = a.net_at_len
+),
 prefix_hits as (
-    select s.actor_key, count(*) as n_hits
+    select s.actor_key, count(distinct s.session_id) as n_hits
     from {{ ref('int_sessions_window') }} as s
-    inner join indicators as i on i.indicator_type = 'ip_prefix' and i.value = s.ip_prefix
+    inner join prefix_matches as m on s.ip_prefix = m.ip_prefix
     where s.success
     group by s.actor_key
 ),
@@ -185,7 +240,7 @@ select
         + case when ia.actor_key is not null then 1 else 0 end as bigint) as n_indicator_hits
 from {{ ref('int_actor_keys') }} as k
 cross join w
-left join {{ ref('stg_accounts_current') }} as a on k.actor_key = a.actor_key
+left join {{ ref('int_accounts_current') }} as a on k.actor_key = a.actor_key
 left join {{ ref('int_actor_activity') }} as act on k.actor_key = act.actor_key
 left join event_counts as ec on k.actor_key = ec.actor_key
 left join sync as sy on k.actor_key = sy.actor_key

@@ -1,7 +1,15 @@
--- Current profile per actor_key: the latest record by event_time wins.
+-- Profile per actor_key as known at the end of the analysis window: only account records with
+-- event_time < window_end_excl_ts count (a historical window never sees a later profile
+-- change, deletion or first record), and the latest of them by event_time wins.
 -- A deleted account keeps the attributes of its last record before the deletion
 -- (a deletion record may carry little profile) and is flagged is_deleted.
-with records as (
+with known as (
+    select a.*
+    from {{ source('bronze', 'accounts') }} as a
+    cross join {{ ref('int_window') }} as w
+    where a.event_time < w.window_end_excl_ts
+),
+records as (
     select
         *,
         row_number() over (partition by actor_key order by event_time desc, dt desc, line_no desc) as rn_all,
@@ -9,7 +17,7 @@ with records as (
             partition by actor_key
             order by (change_type = 'deleted') asc, event_time desc, dt desc, line_no desc
         ) as rn_profile
-    from {{ source('bronze', 'accounts') }}
+    from known
 ),
 latest as (
     select actor_key, event_time, change_type
@@ -23,7 +31,7 @@ profile as (
 ),
 created as (
     select actor_key, min(created_at) as created_at
-    from {{ source('bronze', 'accounts') }}
+    from known
     group by actor_key
 )
 select
