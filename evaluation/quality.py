@@ -7,6 +7,11 @@ accounts (fan clubs, households, carrier NAT, viral sharers, trending) flagged.
 The baseline is single-signal CooRTweet co-sharing with a 60 s window and min
 participation 2 over the same shares: every account in its network is flagged.
 
+Precision of a method that flags nothing is undefined: None, printed "n/a" (not 1.0:
+flagging nothing is no evidence of precise flags). Any summary over several runs
+(mean_defined) averages the runs where it is defined and is None when none is; a
+run with nothing flagged is neither counted as perfect nor as zero precision.
+
     threatgraph evaluate --seeds 1,2,3 [--accounts N] [--days D] [--work DIR]
     threatgraph evaluate --landing DIR --warehouse DIR    (an existing run)
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +33,7 @@ LOOKALIKE_KINDS = ("fan_club", "household", "carrier_nat", "viral", "trending")
 class Scores:
     label: str
     flagged: int
-    precision: float
+    precision: float | None  # None when nothing is flagged (undefined)
     recall: float
     evasive_recall: float
     lookalike_flagged_share: float
@@ -42,7 +48,7 @@ def score(label: str, predicted: set[str], operations: list[dict], lookalikes: l
     return Scores(
         label=label,
         flagged=len(predicted),
-        precision=tp / len(predicted) if predicted else 1.0,
+        precision=tp / len(predicted) if predicted else None,
         recall=tp / len(truth) if truth else 1.0,
         evasive_recall=len(predicted & evasive) / len(evasive) if evasive else float("nan"),
         lookalike_flagged_share=len(predicted & look) / len(look) if look else 0.0,
@@ -93,11 +99,25 @@ def evaluate_run(landing: Path, warehouse: Path) -> list[Scores]:
             score("baseline: co-sharing 60s", base, operations, lookalikes)]
 
 
+def fmt_rate(value: float | None, digits: int = 3) -> str:
+    """A rate for printing: "n/a" when undefined (None or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def mean_defined(values) -> float | None:
+    """Mean of the defined values (None and NaN skipped); None when no value is defined."""
+    defined = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return sum(defined) / len(defined) if defined else None
+
+
 def format_table(rows: list[tuple[str, Scores]]) -> str:
     out = ["| seed | method | flagged accounts | precision | recall | evasive recall | look-alikes flagged |",
            "|---|---|---:|---:|---:|---:|---:|"]
     for seed, s in rows:
-        out.append(f"| {seed} | {s.label} | {s.flagged} | {s.precision:.3f} | {s.recall:.3f} | {s.evasive_recall:.3f} | {100 * s.lookalike_flagged_share:.2f}% |")
+        out.append(f"| {seed} | {s.label} | {s.flagged} | {fmt_rate(s.precision)} | {fmt_rate(s.recall)} | "
+                   f"{fmt_rate(s.evasive_recall)} | {100 * s.lookalike_flagged_share:.2f}% |")
     return "\n".join(out)
 
 

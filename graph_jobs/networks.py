@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -69,8 +70,41 @@ EDGE_SIGNALS = {"co_share": "synchronized_sharing", "co_text": "copy_paste_text"
 ORGANIC_FAMILIES = frozenset({"timing", "content", "social"})
 # Signals too common among organic accounts to lift a group out of the organic families alone.
 WEAK_SIGNALS = frozenset({"young_accounts", "dormant_activation"})
-CIVIC_TERMS = ("election", "vote", "voting", "ballot", "candidate", "campaign", "poll", "parliament",
-               "president", "senate", "democracy", "fraud", "rigged", "wahl", "elecciones")
+# Civic (election) vocabulary, matched as whole words (see civic_regex): "pollen", "devoted" and
+# "presidential suite" are no civic content. A term may be several words ("campaign rally"); a bare
+# "campaign" is no term (ad campaigns, game campaigns). Inflected forms are listed, plus a plural -s.
+CIVIC_TERMS = ("election", "vote", "voted", "voter", "voting", "ballot", "candidate", "poll", "polling",
+               "parliament", "president", "senate", "democracy", "fraud", "rigged", "wahl", "wahlen",
+               "elecciones", "eleicoes", "eleições", "campaign rally", "campaign trail", "political campaign")
+# Letters for word boundaries (ASCII and Latin-1 letters; digits, '_' and '#' separate words, so
+# "#election2026" holds "election"). Spelled out rather than \b or \w, which differ between
+# DuckDB (RE2, ASCII) and Python.
+_WORD_LETTERS = "a-zß-öø-ÿ"
+# Hashtags and run-together words are split where a lower-case letter meets an upper-case one
+# ("#WakeUpVoters" -> "wake up voters") before lower-casing.
+_CAMEL_SPLIT = "([a-z])([A-Z])"
+
+
+def civic_regex(terms: tuple = CIVIC_TERMS) -> str:
+    """Regex (RE2 and Python re alike) matching any term as whole words in lower-cased, camel-split text."""
+    gap = f"[^{_WORD_LETTERS}]+"
+    alternatives = "|".join(gap.join(re.escape(w) for w in t.lower().split()) for t in sorted(terms, key=len, reverse=True))
+    return f"(?:^|[^{_WORD_LETTERS}])(?:{alternatives})s?(?:[^{_WORD_LETTERS}]|$)"
+
+
+CIVIC_REGEX = civic_regex()
+
+
+def is_civic(text: str | None, hashtags=()) -> bool:
+    """Python twin of civic_match_sql: does a post (text plus hashtags) use civic vocabulary?"""
+    s = (text or "") + " " + " ".join(hashtags or ())
+    return re.search(CIVIC_REGEX, re.sub(_CAMEL_SPLIT, r"\1 \2", s).lower()) is not None
+
+
+def civic_match_sql(text_sql: str = "e.text", hashtags_sql: str = "e.hashtags") -> str:
+    """DuckDB boolean expression: is_civic(text, hashtags) for columns of a query."""
+    return (f"regexp_matches(lower(regexp_replace(coalesce({text_sql}, '') || ' ' || "
+            f"array_to_string(coalesce({hashtags_sql}, []), ' '), '{_CAMEL_SPLIT}', '\\1 \\2', 'g')), '{CIVIC_REGEX}')")
 
 
 @dataclass(frozen=True)
@@ -82,6 +116,9 @@ class DetectionParams:
     # operations): the same near-duplicate text posted twice by both is not chance.
     min_single_type_evidence: tuple = (("co_text", 2), ("co_hashtag", 2), ("co_share", 3), ("co_sound", 3),
                                        ("follow_ring", 2), ("co_promotion", 2))
+    # ... and for these types on two occasions at least: its co-actions span more than
+    # sync_window_seconds (a single moment, however many shares of one video it holds, spans less).
+    repeated_occasion_types: tuple = ("co_share",)
     # An edge of these types counts towards a network's signal only with this much evidence:
     # one post sharing a rare tag is a coincidence, the same tags pushed again are not.
     min_signal_evidence: tuple = (("co_promotion", 2),)
@@ -113,24 +150,31 @@ def edges_relation(con: duckdb.DuckDBPyConnection) -> str:
     present = {f"{s}.{t}" for s, t in con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL SELECT schema_name, view_name FROM duckdb_views()").fetchall()}
     tables = [t for t in EDGE_TABLES if t in present] or [EDGE_TABLES[0]]
-    cols = "src_actor_key, dst_actor_key, edge_type, weight, evidence_count"
+    cols = "src_actor_key, dst_actor_key, edge_type, weight, evidence_count, first_seen, last_seen"
     return "(" + " UNION ALL ".join(f"SELECT {cols} FROM {t}" for t in tables) + ")"
 
 
 def coordination_pairs_sql(params: DetectionParams, relation: str = EDGE_TABLES[0]) -> str:
     """Undirected pairs with enough evidence, one row per pair, from `relation` (edges_relation).
 
+    One edge type alone links a pair with min_single_type_evidence; for repeated_occasion_types
+    only when its first and last co-action are more than sync_window_seconds apart (three accounts
+    sharing one video three times each within half a minute is 9 co-shares, on one occasion).
+
     Two plain aggregations, per (pair, type) then per pair, rather than one with DISTINCT
     aggregates: those keep a hash set per group, and at 26M edges (scale L) that was 14 GiB.
     """
     types = ", ".join(f"'{t}'" for t in COORDINATION_EDGE_FAMILY)
     coaction = ", ".join(f"'{t}'" for t in CO_ACTION_TYPES)
-    single = " OR ".join(f"sum(CASE WHEN edge_type = '{t}' THEN evidence_count ELSE 0 END) >= {int(n)}"
+    occasions = {t: f" AND epoch(last_seen) - epoch(first_seen) > {int(params.sync_window_seconds)}"
+                 for t in params.repeated_occasion_types}
+    single = " OR ".join(f"sum(CASE WHEN edge_type = '{t}'{occasions.get(t, '')} THEN evidence_count ELSE 0 END) >= {int(n)}"
                          for t, n in params.min_single_type_evidence)
     return f"""
         WITH per_type AS (
             SELECT least(src_actor_key, dst_actor_key) AS src, greatest(src_actor_key, dst_actor_key) AS dst,
-                   edge_type, sum(weight) AS weight, sum(evidence_count) AS evidence_count
+                   edge_type, sum(weight) AS weight, sum(evidence_count) AS evidence_count,
+                   min(first_seen) AS first_seen, max(last_seen) AS last_seen
             FROM {relation}
             WHERE edge_type IN ({types}) AND src_actor_key <> dst_actor_key
             GROUP BY 1, 2, 3
@@ -301,6 +345,53 @@ def core_members(members: list[str], pairs: list[tuple[str, str]], k: int) -> li
     return sorted(m for m in set(members) if m not in removed)
 
 
+def connected_groups(members: list[str], pairs: list[tuple[str, str]]) -> list[list[str]]:
+    """The connected components of `members` on their own pairs (pairs leaving the set are ignored).
+
+    Each component sorted, components ordered by their smallest member: the same on every run.
+    """
+    parent = {m: m for m in members}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for u, v in pairs:
+        if u in parent and v in parent:
+            ru, rv = find(u), find(v)
+            if ru != rv:
+                parent[max(ru, rv)] = min(ru, rv)
+    parts: dict[str, list[str]] = {}
+    for m in sorted(parent):
+        parts.setdefault(find(m), []).append(m)
+    return sorted(parts.values(), key=lambda p: p[0])
+
+
+def member_link_counts(within_edges: pl.DataFrame) -> tuple[dict, dict, dict, dict]:
+    """Distinct other members each member is tied to, from the within-network edges.
+
+    `within_edges`: network_id, edge_type, src, dst. Returns dicts keyed by (network_id, member):
+    seeded (how many other members share or repost its videos: src shares dst's video),
+    sharing (whose videos, how many other members, it shares or reposts) and infra_degree (how
+    many other members it shares a device or an IP prefix with); and, keyed by (network_id,
+    edge_type), the sum over members of their distinct others of that infrastructure type. A
+    member tied to another by two edge types (share and repost, device and prefix) counts once.
+    """
+    shares = (within_edges.filter(pl.col("edge_type").is_in(["share", "repost"]) & (pl.col("src") != pl.col("dst")))
+              .select("network_id", "src", "dst").unique())
+    seeded = {(nid, k): n for nid, k, n in shares.group_by(["network_id", "dst"]).len().iter_rows()}
+    sharing = {(nid, k): n for nid, k, n in shares.group_by(["network_id", "src"]).len().iter_rows()}
+    infra = within_edges.filter(pl.col("edge_type").is_in(["shared_device", "shared_ip_prefix"]) & (pl.col("src") != pl.col("dst")))
+    ends = pl.concat([infra.select("network_id", "edge_type", pl.col("src").alias("k"), pl.col("dst").alias("other")),
+                      infra.select("network_id", "edge_type", pl.col("dst").alias("k"), pl.col("src").alias("other"))]).unique()
+    infra_degree = {(nid, k): n for nid, k, n in
+                    ends.select("network_id", "k", "other").unique().group_by(["network_id", "k"]).len().iter_rows()}
+    type_degree_sum = {(nid, et): n for nid, et, n in ends.group_by(["network_id", "edge_type"]).len().iter_rows()}
+    return seeded, sharing, infra_degree, type_degree_sum
+
+
 def member_link_threshold(members: list[str], pairs: list[tuple[str, str]], min_links: int, share: float) -> int:
     """k for core_members: at least `min_links`, and `share` of the group's median number of ties.
 
@@ -331,6 +422,38 @@ def assign_role(seeded_by_others: int, shares_of_others: int, infra_degree: int,
     return "amplifier"
 
 
+# The window's event and session logs (dbt intermediate models, materialised tables).
+LOG_TABLES = ("intermediate.int_events_window", "intermediate.int_sessions_window")
+
+
+def logs_first_day_sql() -> str:
+    """The first day of the window with event or session logs (NULL when there are none).
+
+    Not min(first_active_at) of marts.actors: that counts an account's creation inside the window
+    as activity, and a window reaching back before the logs begin would start at some creation.
+    """
+    return "SELECT CAST(min(t) AS DATE) AS first_day FROM (" + " UNION ALL ".join(
+        f"SELECT min(event_time) AS t FROM {t}" for t in LOG_TABLES) + ")"
+
+
+def same_day_activations(con: duckdb.DuckDBPyConnection, params: DetectionParams) -> dict[str, int]:
+    """network_id -> most members of tg_membership woken on one and the same day.
+
+    Dormant accounts woken together: established accounts (created before the logs of the window
+    begin) silent for at least the first min_dormant_days days of the logs, whose first activity
+    falls on one and the same day.
+    """
+    return dict(con.execute(f"""
+        WITH logs AS ({logs_first_day_sql()})
+        SELECT network_id, max(n) FROM (
+            SELECT m.network_id, CAST(a.first_active_at AS DATE) AS d, count(*) AS n
+            FROM tg_membership m JOIN marts.actors a USING (actor_key) CROSS JOIN logs
+            WHERE a.created_at < logs.first_day
+              AND CAST(a.first_active_at AS DATE) >= logs.first_day + ?::INTEGER
+            GROUP BY 1, 2)
+        GROUP BY 1""", [int(params.min_dormant_days)]).fetchall())
+
+
 def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs: pl.DataFrame,
                     window_start, window_end, params: DetectionParams = DetectionParams(),
                     relation: str | None = None) -> DetectionResult:
@@ -357,14 +480,15 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
             within.setdefault(cu, []).append((u, v))
     rows = []
     for comp, comm, members in groups.iter_rows():
+        group_pairs = within.get((comp, comm), [])
         if len(members) >= params.prune_from_size:
-            group_pairs = within.get((comp, comm), [])
             k = member_link_threshold(members, group_pairs, params.min_member_links, params.member_link_share)
             members = core_members(members, group_pairs, k)
-        if len(members) < params.min_network_size:
-            continue
-        nid = network_id_for(members)
-        rows += [(nid, m) for m in members]
+        # a k-core (or a community) need not be connected: each connected part is its own candidate
+        for part in connected_groups(members, group_pairs):
+            if len(part) >= params.min_network_size:
+                nid = network_id_for(part)
+                rows += [(nid, m) for m in part]
     if not rows:
         return DetectionResult(_empty_networks(), _empty_members(), {"candidate_networks": 0})
     membership = pl.DataFrame(rows, schema=[("network_id", pl.Utf8), ("actor_key", pl.Utf8)], orient="row")
@@ -377,8 +501,6 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     within_edges = con.sql(within_network_sql(
         f"SELECT src_actor_key AS src, dst_actor_key AS dst, edge_type, evidence_count FROM {relation} "
         "WHERE src_actor_key <> dst_actor_key", "e.edge_type, e.src, e.dst, e.evidence_count")).pl()
-    endpoints = pl.concat([within_edges.select("network_id", "edge_type", pl.col("src").alias("k")),
-                           within_edges.select("network_id", "edge_type", pl.col("dst").alias("k"))])
     min_evidence = dict(params.min_signal_evidence)
     signal_edges = within_edges.filter(
         pl.col("evidence_count") >= pl.col("edge_type").replace_strict(min_evidence, default=1, return_dtype=pl.Int64))
@@ -405,26 +527,13 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         FROM tg_membership m LEFT JOIN marts.actors a USING (actor_key)
         GROUP BY 1
     """).pl()
-    civic_pattern = "|".join(CIVIC_TERMS)
     civic = dict(con.execute(f"""
         SELECT m.network_id,
-               avg(CASE WHEN regexp_matches(lower(coalesce(e.text, '') || ' ' || array_to_string(coalesce(e.hashtags, []), ' ')), '{civic_pattern}')
-                        THEN 1.0 ELSE 0.0 END)
+               avg(CASE WHEN {civic_match_sql('e.text', 'e.hashtags')} THEN 1.0 ELSE 0.0 END)
         FROM tg_membership m JOIN staging.stg_events e USING (actor_key)
         WHERE e.event_type IN ('post', 'comment') AND e.event_time >= ? AND e.event_time < ? + INTERVAL 1 DAY
         GROUP BY 1""", [window_start, window_end]).fetchall())
-    # dormant accounts woken together: established accounts (created before the logs of the window
-    # begin) silent for their first min_dormant_days days at least, whose first activity falls on
-    # one and the same day
-    activations = dict(con.execute("""
-        WITH logs AS (SELECT CAST(min(first_active_at) AS DATE) AS first_day FROM marts.actors)
-        SELECT network_id, max(n) FROM (
-            SELECT m.network_id, CAST(a.first_active_at AS DATE) AS d, count(*) AS n
-            FROM tg_membership m JOIN marts.actors a USING (actor_key) CROSS JOIN logs
-            WHERE a.created_at < logs.first_day
-              AND CAST(a.first_active_at AS DATE) >= logs.first_day + ?::INTEGER
-            GROUP BY 1, 2)
-        GROUP BY 1""", [int(params.min_dormant_days)]).fetchall())
+    activations = same_day_activations(con, params)
     # reflex inside the group: shares of a video within W seconds of another member's share of it
     # (a viral video is shared by thousands every minute: synchrony with the crowd is no reflex)
     w = int(params.sync_window_seconds)
@@ -446,20 +555,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     con.unregister("tg_membership")
     con.unregister("tg_pairs")
 
-    # who shares whose videos inside the network (src shares dst's video)
-    seeded: dict[tuple, int] = {}
-    sharing: dict[tuple, int] = {}
-    for nid, sharer, owner in within_edges.filter(pl.col("edge_type").is_in(["share", "repost"])).select(
-            "network_id", "src", "dst").iter_rows():
-        seeded[(nid, owner)] = seeded.get((nid, owner), 0) + 1
-        sharing[(nid, sharer)] = sharing.get((nid, sharer), 0) + 1
-    # how many others each member shares devices / prefixes with
-    infra_degree: dict[tuple, int] = {}
-    type_degree_sum: dict[tuple, int] = {}
-    for nid, et, k, n in endpoints.filter(pl.col("edge_type").is_in(["shared_device", "shared_ip_prefix"])).group_by(
-            ["network_id", "edge_type", "k"]).len().iter_rows():
-        infra_degree[(nid, k)] = infra_degree.get((nid, k), 0) + n
-        type_degree_sum[(nid, et)] = type_degree_sum.get((nid, et), 0) + n
+    seeded, sharing, infra_degree, type_degree_sum = member_link_counts(within_edges)
 
     feats = {r["network_id"]: r for r in actor_features.iter_rows(named=True)}
     metric_by_key = {r["id"]: r for r in metrics.iter_rows(named=True)}

@@ -155,13 +155,16 @@ def test_coordination_pairs_read_evidence_edges():
 
     con = duckdb.connect()
     con.execute("CREATE SCHEMA marts")
-    cols = "src_actor_key VARCHAR, dst_actor_key VARCHAR, edge_type VARCHAR, weight DOUBLE, evidence_count BIGINT"
+    cols = ("src_actor_key VARCHAR, dst_actor_key VARCHAR, edge_type VARCHAR, weight DOUBLE, evidence_count BIGINT,"
+            " first_seen TIMESTAMP DEFAULT '2026-11-01 10:00:00', last_seen TIMESTAMP DEFAULT '2026-11-02 10:00:00'")
     con.execute(f"CREATE TABLE marts.actor_edges ({cols})")
-    con.execute("INSERT INTO marts.actor_edges VALUES ('a', 'b', 'co_text', 0.4, 2), ('a', 'c', 'follow', 1, 1),"
+    con.execute("INSERT INTO marts.actor_edges (src_actor_key, dst_actor_key, edge_type, weight, evidence_count) VALUES"
+                " ('a', 'b', 'co_text', 0.4, 2), ('a', 'c', 'follow', 1, 1),"
                 " ('c', 'd', 'co_share', 0.5, 1), ('b', 'e', 'co_text', 0.3, 1)")
     assert edges_relation(con).count("FROM marts.") == 1  # no evidence_edges yet: actor_edges alone
     con.execute(f"CREATE TABLE marts.evidence_edges ({cols})")
-    con.execute("INSERT INTO marts.evidence_edges VALUES ('a', 'c', 'follow_ring', 2, 2), ('b', 'c', 'follow_ring', 1, 1),"
+    con.execute("INSERT INTO marts.evidence_edges (src_actor_key, dst_actor_key, edge_type, weight, evidence_count) VALUES"
+                " ('a', 'c', 'follow_ring', 2, 2), ('b', 'c', 'follow_ring', 1, 1),"
                 " ('c', 'd', 'co_promotion', 0.3, 1), ('b', 'd', 'co_promotion', 0.7, 3), ('a', 'd', 'co_promotion', 0.2, 1)")
     rel = edges_relation(con)
     rows = con.execute(f"SELECT src, dst, n_types, edge_types FROM ({coordination_pairs_sql(P, rel)}) ORDER BY 1, 2").fetchall()
@@ -172,7 +175,8 @@ def test_coordination_pairs_read_evidence_edges():
                     ("c", "d", 2, ["co_promotion", "co_share"])]
     # The same type in both directions is one pair and one type, its evidence and weight summed:
     # b-e's second shared phrase (written e-b) makes two, enough for co_text.
-    con.execute("INSERT INTO marts.actor_edges VALUES ('e', 'b', 'co_text', 0.25, 1)")
+    con.execute("INSERT INTO marts.actor_edges (src_actor_key, dst_actor_key, edge_type, weight, evidence_count)"
+                " VALUES ('e', 'b', 'co_text', 0.25, 1)")
     rows = con.execute(f"SELECT src, dst, weight, n_types, coaction_evidence, edge_types FROM ({coordination_pairs_sql(P, rel)}) "
                        "WHERE src = 'b' AND dst = 'e'").fetchall()
     assert rows == [("b", "e", 0.55, 1, 2, ["co_text"])]
@@ -235,3 +239,69 @@ def test_core_members_is_networkx_k_core(seed):
     # a long chain peels away completely, in one linear pass
     chain = [f"c{i}" for i in range(20_000)]
     assert core_members(chain, list(zip(chain, chain[1:])), 2) == []
+
+
+def test_one_occasion_of_co_sharing_is_not_repeated_co_sharing():
+    import duckdb
+
+    from graph_jobs.networks import coordination_pairs_sql, edges_relation
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.actor_edges (src_actor_key VARCHAR, dst_actor_key VARCHAR, edge_type VARCHAR,"
+                " weight DOUBLE, evidence_count BIGINT, first_seen TIMESTAMP, last_seen TIMESTAMP)")
+    # a-b: three accounts sharing one video three times each within 30 s: 9 co-shares, one moment.
+    # c-d: 3 co-shares on two occasions an hour apart. e-f: one moment, but a second edge type.
+    con.execute("""INSERT INTO marts.actor_edges VALUES
+        ('a', 'b', 'co_share', 0.72, 9, '2026-11-02 09:00:00', '2026-11-02 09:00:26'),
+        ('c', 'd', 'co_share', 1.4, 3, '2026-11-02 09:00:00', '2026-11-02 10:00:10'),
+        ('e', 'f', 'co_share', 0.72, 9, '2026-11-02 09:00:00', '2026-11-02 09:00:26'),
+        ('e', 'f', 'shared_avatar', 1.0, 1, '2026-11-02 09:00:00', '2026-11-02 09:00:00')""")
+    rows = con.execute(f"SELECT src, dst FROM ({coordination_pairs_sql(P, edges_relation(con))}) ORDER BY 1").fetchall()
+    assert rows == [("c", "d"), ("e", "f")]
+
+
+def test_connected_groups_split_a_core_into_its_parts():
+    from graph_jobs.networks import connected_groups, core_members
+
+    a, b = ["a1", "a2", "a3", "a4"], ["b1", "b2", "b3", "b4"]
+    ties = [(u, v) for g in (a, b) for i, u in enumerate(g) for v in g[i + 1:]] + [("a1", "x"), ("x", "b1")]
+    core = core_members(a + b + ["x"], ties, 3)
+    assert core == sorted(a + b)  # x gone: the 3-core is two cliques
+    assert connected_groups(core, ties) == [a, b]
+    assert connected_groups(["z", "y", "q"], [("y", "z"), ("y", "outside")]) == [["q"], ["y", "z"]]
+    assert connected_groups([], []) == []
+
+
+def test_member_link_counts_count_distinct_other_members():
+    import polars as pl
+
+    from graph_jobs.networks import member_link_counts
+
+    rows = [("n", t, u, v) for u, v in (("h1", "h2"), ("h1", "h3"), ("h2", "h3")) for t in ("shared_device", "shared_ip_prefix")]
+    rows += [("n", "share", "h1", "h3"), ("n", "repost", "h1", "h3"), ("n", "share", "h2", "h3"), ("n", "co_text", "h1", "h2")]
+    edges = pl.DataFrame(rows, schema=["network_id", "edge_type", "src", "dst"], orient="row")
+    seeded, sharing, infra, type_sum = member_link_counts(edges)
+    assert infra == {("n", "h1"): 2, ("n", "h2"): 2, ("n", "h3"): 2}
+    assert type_sum == {("n", "shared_device"): 6, ("n", "shared_ip_prefix"): 6}  # mean degree 2 per type
+    assert seeded == {("n", "h3"): 2} and sharing == {("n", "h1"): 1, ("n", "h2"): 1}
+    assert assign_role(seeded[("n", "h3")], 0, infra[("n", "h3")], 0.0, 3) == "seeder"
+    assert assign_role(0, 1, infra[("n", "h1")], 0.0, 3) == "amplifier"  # 2 others, under the hub threshold of 3
+
+
+@pytest.mark.parametrize("text, tags, civic", [
+    ("pollen season again", [], False), ("new ad campaign drop", [], False), ("booked the presidential suite", [], False),
+    ("a devoted fan", ["devoted"], False), ("polls open at 7am", [], True), ("VOTE early!", [], True),
+    ("who are you voting for?", [], True), ("mail-in ballots", [], True), ("", ["election2026"], True),
+    ("", ["WakeUpVotersDuarte"], True), ("#StopTheFraud", [], True), ("on the campaign  trail", [], True),
+    ("eleições já", [], True), ("political-campaign season", [], True), ("campaign season", [], False),
+    ("the candidates", [], True), ("", ["pollen"], False), ("Wahlen 2026", [], True),
+])
+def test_civic_terms_match_whole_words_in_python_and_duckdb_alike(text, tags, civic):
+    import duckdb
+
+    from graph_jobs.networks import civic_match_sql, is_civic
+
+    assert is_civic(text, tags) is civic
+    sql = civic_match_sql("t", "h")
+    assert duckdb.connect().execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS t, ?::VARCHAR[] AS h)", [text, tags]).fetchone()[0] is civic
