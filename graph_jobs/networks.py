@@ -633,7 +633,7 @@ _NETWORK_SCHEMA = {
     "min_bad_actor_distance": pl.Float64, "explanation": pl.Utf8,
 }
 _MEMBER_SCHEMA = {
-    "network_id": pl.Utf8, "actor_key": pl.Utf8, "role": pl.Utf8, "pagerank": pl.Float64, "degree": pl.Float64,
+    "network_id": pl.Utf8, "actor_key": pl.Utf8, "role": pl.Utf8, "pagerank": pl.Float64, "degree": pl.Int64,
     "betweenness": pl.Float64, "amplified_by_members": pl.Int64, "amplifies_members": pl.Int64,
     "infrastructure_degree": pl.Int64,
 }
@@ -641,6 +641,22 @@ _MEMBER_SCHEMA = {
 
 def _empty_networks() -> pl.DataFrame:
     return pl.DataFrame(schema=_NETWORK_SCHEMA)
+
+
+def network_edges(pairs: pl.DataFrame, members: pl.DataFrame, window_start=None, window_end=None) -> pl.DataFrame:
+    """The coordination pairs inside each network: the pairs that formed it, which networks.n_edges
+    counts and network_members.degree sums. `pairs` as coordination_pairs_sql gives them (one row
+    per undirected pair), `members` with network_id, actor_key (an actor is in one network at most)."""
+    m = members.select("network_id", "actor_key")
+    inside = (pairs.join(m.rename({"actor_key": "src"}), on="src")
+              .join(m.rename({"actor_key": "dst", "network_id": "dst_network_id"}), on="dst")
+              .filter(pl.col("network_id") == pl.col("dst_network_id")))
+    return inside.select(
+        "network_id", pl.col("src").alias("src_actor_key"), pl.col("dst").alias("dst_actor_key"),
+        pl.col("weight").cast(pl.Float64), pl.col("edge_types").cast(pl.List(pl.Utf8)),
+        pl.col("coaction_evidence").cast(pl.Int64).alias("coaction_evidence_count"),
+        pl.lit(window_start, dtype=pl.Date).alias("window_start"), pl.lit(window_end, dtype=pl.Date).alias("window_end"),
+    ).sort("network_id", "src_actor_key", "dst_actor_key")
 
 
 def _empty_members() -> pl.DataFrame:

@@ -23,6 +23,7 @@ PUBLISHED_TABLES = {
     "evidence_edges": "marts.evidence_edges",  # follow rings and co-promotion: why the graph stage linked a pair
     "networks": "marts.networks",
     "network_members": "marts.network_members",
+    "network_edges": "marts.network_edges",  # the pairs that formed each network
     "actor_metrics": "marts.actor_metrics",
 }
 

@@ -167,6 +167,15 @@ def test_published_tables_are_consistent(published):
     assert n_actors == members
     roles = {r for (r,) in con.execute("SELECT DISTINCT role FROM network_members").fetchall()}
     assert roles <= {"seeder", "amplifier", "bridge", "infrastructure_hub"}
+    # the pairs that formed each network are published: n_edges counts them, both ends are members
+    n_edges = dict(con.execute("SELECT network_id, n_edges FROM networks").fetchall())
+    pairs = dict(con.execute("SELECT network_id, count(*) FROM network_edges GROUP BY 1").fetchall())
+    assert sum(n_edges.values()) > 0 and {k: v for k, v in n_edges.items() if v} == pairs
+    for end in ("src_actor_key", "dst_actor_key"):
+        assert con.execute(f"""SELECT count(*) FROM network_edges e ANTI JOIN network_members m
+                               ON m.network_id = e.network_id AND m.actor_key = e.{end}""").fetchone()[0] == 0
+    # and a pivot from one account to its network's pairs needs no cast: degrees are counts
+    assert con.execute("SELECT DISTINCT typeof(degree) FROM network_members").fetchall() == [("BIGINT",)]
 
 
 def test_detection_finds_planted_operations_and_spares_lookalikes(landing, published):

@@ -305,3 +305,20 @@ def test_civic_terms_match_whole_words_in_python_and_duckdb_alike(text, tags, ci
     assert is_civic(text, tags) is civic
     sql = civic_match_sql("t", "h")
     assert duckdb.connect().execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS t, ?::VARCHAR[] AS h)", [text, tags]).fetchone()[0] is civic
+
+
+def test_network_edges_are_the_pairs_with_both_ends_in_one_network():
+    import polars as pl
+
+    from graph_jobs.networks import network_edges
+
+    pairs = pl.DataFrame({"src": ["a", "a", "b", "c", "x"], "dst": ["b", "c", "c", "x", "y"],
+                          "weight": [1.0, 2.0, 3.0, 4.0, 5.0], "n_types": [1, 1, 2, 1, 1],
+                          "coaction_evidence": [3, 0, 5, 1, 2], "edge_types": [["co_share"], ["co_text"],
+                                                                                ["co_share", "co_text"], ["co_share"], ["co_text"]]})
+    members = pl.DataFrame({"network_id": ["n1", "n1", "n1", "n2", "n2"], "actor_key": ["a", "b", "c", "x", "y"]})
+    out = network_edges(pairs, members)
+    # c-x crosses two networks: it formed neither
+    assert out.select("network_id", "src_actor_key", "dst_actor_key").rows() == [
+        ("n1", "a", "b"), ("n1", "a", "c"), ("n1", "b", "c"), ("n2", "x", "y")]
+    assert out["coaction_evidence_count"].to_list() == [3, 0, 5, 2] and out["weight"].to_list() == [1.0, 2.0, 3.0, 5.0]

@@ -1,7 +1,7 @@
 """Graph stage: export the coordination graph, compute metrics, detect networks.
 
 marts/actor_edges + marts/evidence_edges ─► graph/coordination_graph (Parquet) ─► marts/actor_metrics,
-marts/networks, marts/network_members (written back to the warehouse).
+marts/networks, marts/network_members, marts/network_edges (written back to the warehouse).
 """
 import time
 
@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from graph_jobs.metrics import compute_metrics
-from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks, edges_relation
+from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks, edges_relation, network_edges
 
 from ..resources import PlatformStorage
 from ..warehouse import connect_warehouse
@@ -24,6 +24,8 @@ MARTS = {
                 "flagged, the signals and tactics they show and an explanation of why.",
     "network_members": "Members of each candidate network with their role (seeder, infrastructure_hub, bridge, "
                        "amplifier) and graph metrics.",
+    "network_edges": "The coordination-graph pairs inside each candidate network: the pairs that formed it "
+                     "(networks.n_edges counts them), with their weight and edge types.",
 }
 
 
@@ -99,7 +101,9 @@ def network_marts(context: dg.AssetExecutionContext, storage: PlatformStorage, c
         membership = result.members.select("actor_key", "network_id")
         actor_metrics = metrics.rename({"id": "actor_key"}).join(membership, on="actor_key", how="left")
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        for name, frame in (("actor_metrics", actor_metrics), ("networks", result.networks), ("network_members", result.members)):
+        inside = network_edges(pairs, result.members, window[0], window[1])
+        for name, frame in (("actor_metrics", actor_metrics), ("networks", result.networks), ("network_members", result.members),
+                            ("network_edges", inside)):
             con.register("tg_frame", frame.to_arrow())
             con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT * FROM tg_frame")
             con.unregister("tg_frame")
@@ -116,3 +120,4 @@ def network_marts(context: dg.AssetExecutionContext, storage: PlatformStorage, c
         "dagster/row_count": result.networks.height, "flagged": result.stats.get("flagged_networks", 0),
         "top_networks": dg.MetadataValue.md("\n".join(table))})
     yield dg.MaterializeResult(asset_key=["marts", "network_members"], metadata={"dagster/row_count": result.members.height})
+    yield dg.MaterializeResult(asset_key=["marts", "network_edges"], metadata={"dagster/row_count": inside.height})

@@ -33,7 +33,7 @@ from ..warehouse import connect_warehouse
 
 GX_CHECK_PREFIX = "gx_"
 VOLUME_CHECK_NAME = "volume_vs_recent_partitions"
-MART_NAMES = ("actors", "actor_edges", "networks", "network_members", "actor_metrics")
+MART_NAMES = ("actors", "actor_edges", "networks", "network_members", "network_edges", "actor_metrics")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _LOCK_RETRIES = 5
 

@@ -5,10 +5,8 @@ dbt tests arrive as asset checks with the dbt assets (defs/warehouse.py).
 """
 import dagster as dg
 
-from ..checks.gx_checks import bronze_checks, mart_checks_for
+from ..checks.gx_checks import MART_NAMES, bronze_checks, mart_checks_for
 from ..checks.window_checks import window_checks
-
-MART_NAMES = ("actors", "actor_edges", "networks", "network_members", "actor_metrics")
 
 defs = dg.Definitions(
     asset_checks=[*bronze_checks, *mart_checks_for({name: dg.AssetKey(["marts", name]) for name in MART_NAMES}),
