@@ -68,9 +68,10 @@ def _median_run(runs: list[dict]) -> dict:
         st["seconds"] = round(statistics.median(secs), 3)
         st["seconds_all"] = secs
         st["peak_rss_mib"] = max(r["stages"][i]["peak_rss_mib"] for r in runs)
-        if "seconds_by_step" in st:  # per step, the median over the runs too
+        if "seconds_by_step" in st:  # per step, the median over the runs too (a step missing from a run took 0 s)
+            steps = dict.fromkeys(k for r in runs for k in r["stages"][i].get("seconds_by_step", {}))
             st["seconds_by_step"] = {k: round(statistics.median(r["stages"][i]["seconds_by_step"].get(k, 0.0) for r in runs), 3)
-                                     for k in st["seconds_by_step"]}
+                                     for k in steps}
         rows = st["rows_in"] or st["rows_out"]
         st["rows_per_s"] = round(rows / st["seconds"], 1) if rows and st["seconds"] else None
     return base

@@ -57,7 +57,7 @@ def render(results: dict, json_path: Path | None = None) -> str:
         chk = next((st for st in r["stages"] if st["stage"] == "checks"), {})
         if chk.get("seconds_by_step"):
             top = sorted(chk["seconds_by_step"].items(), key=lambda kv: -kv[1])[:5]
-            out += ["Checks stage by step (seconds over all ingest_job runs and the analytics job; the five largest): "
+            out += ["Checks stage by step (seconds summed over the ingest_job runs and the analytics job, median over repeats; the five largest): "
                     + ", ".join(f"`{k}` {_s(v)}" for k, v in top) + ".", ""]
         b = r.get("bare_scan") or {}
         if b:

@@ -118,6 +118,14 @@ def format_table(rows: list[tuple[str, Scores]]) -> str:
     for seed, s in rows:
         out.append(f"| {seed} | {s.label} | {s.flagged} | {fmt_rate(s.precision)} | {fmt_rate(s.recall)} | "
                    f"{fmt_rate(s.evasive_recall)} | {100 * s.lookalike_flagged_share:.2f}% |")
+    seeds = {seed for seed, _ in rows}
+    if len(seeds) > 1:  # one mean row per method, over the seeds where each rate is defined
+        for label in dict.fromkeys(s.label for _, s in rows):
+            runs = [s for _, s in rows if s.label == label]
+            out.append(f"| mean | {label} | {sum(s.flagged for s in runs) / len(runs):.1f} | "
+                       f"{fmt_rate(mean_defined(s.precision for s in runs))} | {fmt_rate(mean_defined(s.recall for s in runs))} | "
+                       f"{fmt_rate(mean_defined(s.evasive_recall for s in runs))} | "
+                       f"{100 * sum(s.lookalike_flagged_share for s in runs) / len(runs):.2f}% |")
     return "\n".join(out)
 
 

@@ -645,7 +645,8 @@ def _empty_networks() -> pl.DataFrame:
 
 def network_edges(pairs: pl.DataFrame, members: pl.DataFrame, window_start=None, window_end=None) -> pl.DataFrame:
     """The coordination pairs inside each network: the pairs that formed it, which networks.n_edges
-    counts and network_members.degree sums. `pairs` as coordination_pairs_sql gives them (one row
+    counts (network_members.degree counts a member's pairs in the whole graph, those leaving the
+    network too). `pairs` as coordination_pairs_sql gives them (one row
     per undirected pair), `members` with network_id, actor_key (an actor is in one network at most)."""
     m = members.select("network_id", "actor_key")
     inside = (pairs.join(m.rename({"actor_key": "src"}), on="src")

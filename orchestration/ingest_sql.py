@@ -326,9 +326,10 @@ def identity_observations_sql(source: str) -> str:
 
 
 def _holds(text: str, value: str) -> str:
-    """SQL: `value` is in `text` in some letter case, as free_text matches it. Lower and upper case
-    both, since DuckDB's case mappings and Python's case folding differ beyond ASCII (final sigma)."""
-    return f"(contains(lower({text}), lower({value})) OR contains(upper({text}), upper({value})))"
+    """SQL: `value` is in `text` in some letter case, as free_text matches it (Python's re with
+    IGNORECASE). Upper then lower case folds what re treats as one letter and a single case mapping
+    does not: long s and s, final sigma and sigma, the Kelvin sign and k, the Ohm sign and omega."""
+    return f"contains(lower(upper({text})), lower(upper({value})))"
 
 
 def _mentions_someone(text: str, ids: list[str], id_list: str | None = None, names: tuple[str, ...] = ()) -> str:

@@ -16,6 +16,7 @@ import secrets
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 KEY_ENV = "THREATGRAPH_PSEUDONYM_KEY"
 
@@ -143,18 +144,28 @@ class Pseudonymizer:
             text = re.sub(alternatives, lambda m: tokens[int(m.lastgroup[1:])], text, flags=re.IGNORECASE)
         if "@" in text:
             text = _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)
-        text = _DIGIT_RUN.sub(lambda m: self.token("account", m.group(0)), text)
-        if "@" not in text:
-            return text
-        return _MENTION.sub(lambda m: "@" + self._mention(m.group(1)), text)
+            # before digit runs: "@john.1234567" is one handle, pseudonymised whole as in a URL
+            text = _MENTION.sub(lambda m: "@" + self._mention(m.group(1)), text)
+        return _DIGIT_RUN.sub(lambda m: self.token("account", m.group(0)), text)
 
     def url(self, url: str | None) -> str | None:
-        """A shared URL with the people in it pseudonymised: profile handles (`/@name`) and e-mail
-        addresses. The rest stays, so the same link still reads the same for every sharer."""
+        """A shared URL with the people in it pseudonymised: user info before the host (dropped),
+        profile handles (a path segment `@name`, as mentions) and e-mail addresses (of a `mailto:`,
+        or in the query). The host and the rest stay, so the same link reads the same for every
+        sharer and domain indicators still match."""
         if not url or "@" not in url:
             return url
-        url = _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), url)
-        return _MENTION.sub(lambda m: "@" + self._mention(m.group(1)), url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # not a URL (an unbalanced '[' in the host): treat it as text
+            return self.free_text(url)
+        email = lambda text: _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)  # noqa: E731
+        if parts.scheme.lower() == "mailto":
+            return urlunsplit(parts._replace(path=email(parts.path), query=email(parts.query)))
+        netloc = parts.netloc.rsplit("@", 1)[-1]  # user:password@host -> host
+        path = "/".join(("@" + self._mention(seg[1:]) if _MENTION.fullmatch(seg) else seg)
+                        for seg in parts.path.split("/"))
+        return urlunsplit(parts._replace(netloc=netloc, path=path, query=email(parts.query), fragment=email(parts.fragment)))
 
     def _mention(self, handle: str) -> str:
         # Already a pseudonym (from known_ids above): keep it.

@@ -147,3 +147,13 @@ def test_precision_is_undefined_when_nothing_is_flagged():
 
     assert mean_defined([none.precision, some.precision]) == 0.5
     assert mean_defined([None, None]) is None
+
+
+def test_evaluate_table_means_skip_seeds_where_precision_is_undefined():
+    from evaluation.quality import format_table, score
+
+    ops = [{"operation_id": "op1", "members": ["a", "b"]}]
+    quiet, busy = score("ours", set(), ops, []), score("ours", {"a", "z"}, ops, [])
+    table = format_table([("1", quiet), ("2", busy)])
+    assert "| mean | ours | 1.0 | 0.500 | 0.250 |" in table  # precision of seed 2 alone; recall of both
+    assert "| mean |" not in format_table([("1", busy)])

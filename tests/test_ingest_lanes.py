@@ -462,6 +462,11 @@ def test_lanes_scrub_free_text_and_urls_alike(tmp_path):
     events[2]["urls"] = ["https://platform.example/@Zelda.Q77", "mailto:Jane.Roe@Example.org", "https://x.example/p"]
     events[3]["text"] = "nothing personal here, 12345 is short"
     del events[3]["urls"]
+    # the id in another letter case is all these texts hold: only a case-blind pre-filter sends them to Python
+    events[4].update(text="hi ACCT-X", mention_account_ids=["acct-x"])
+    events[5].update(text="\u2126\u03c2 hello", mention_account_ids=["\u03c9\u03c3"])  # Ohm sign, final sigma
+    events[6].update(text="K\u017f", mention_account_ids=["ks"])  # Kelvin sign, long s
+    events[7]["urls"] = ["https://promo@evil.example/landing"]  # user info goes, the host stays
     write_lines(landing / "events" / f"dt={DAY}" / "a.jsonl", events)
     accounts = [_account(i) for i in range(30)]
     accounts[1].update(account_id="9000000000000000001", username="Zelda.Q77", display_name="Zelda Quixote",
@@ -476,6 +481,9 @@ def test_lanes_scrub_free_text_and_urls_alike(tmp_path):
     assert ev["e2"]["urls"] == [f"https://platform.example/@{acct('Zelda.Q77')}",
                                 f"mailto:{p.token('email', 'jane.roe@example.org')}", "https://x.example/p"]
     assert ev["e3"]["text"] == "nothing personal here, 12345 is short" and ev["e3"]["urls"] is None
+    assert ev["e4"]["text"] == f"hi {acct('acct-x')}"
+    assert ev["e5"]["text"] == acct("\u03c9\u03c3") + " hello" and ev["e6"]["text"] == acct("ks")
+    assert ev["e7"]["urls"] == ["https://evil.example/landing"]
     assert ev["e0"]["urls"] == ["https://news.example/a/1234567"]  # a link's own numbers stay: it reads the same for all
     (bio,) = _frame("accounts", ref_a).filter(pl.col("bio").is_not_null())["bio"].to_list()
     assert bio == (f"I am {p.token('display_name', 'Zelda Quixote')} aka {acct('Zelda.Q77')}, "

@@ -149,3 +149,13 @@ def test_urls_lose_profile_handles_and_addresses_only():
     assert P.url("mailto:Jane.Roe@Example.org") == f"mailto:{P.token('email', 'jane.roe@example.org')}"
     assert P.url("https://news.example/a/1234567?id=9") == "https://news.example/a/1234567?id=9"
     assert P.url(None) is None
+    # user info names a person and hides the host from domain indicators: it goes, the host stays
+    assert P.url("https://promo@evil.example/landing") == "https://evil.example/landing"
+    assert P.url("https://user:pw@evil.example/x?to=Jane@x.org") == f"https://evil.example/x?to={P.token('email', 'jane@x.org')}"
+    assert P.url("https://maps.example/maps/@52.52,13.40,15z") == "https://maps.example/maps/@52.52,13.40,15z"  # no handle
+
+
+def test_a_handle_reads_the_same_in_text_and_in_a_link():
+    token = P.token("account", "john.1234567")
+    assert P.free_text("cc @john.1234567") == f"cc @{token}"
+    assert P.url("https://p.example/@john.1234567") == f"https://p.example/@{token}"

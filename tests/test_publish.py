@@ -104,9 +104,12 @@ def test_publishing_on_its_own_reads_the_latest_check_evaluations():
     def gx_actors():
         return dg.AssetCheckResult(passed=verdict["passed"])
 
+    broken = {"networks": False}
+
     @dg.asset(key=["marts", "networks"])
     def networks():
-        return None
+        if broken["networks"]:
+            raise RuntimeError("build failed")
 
     @dg.asset_check(asset=networks, blocking=True)
     def only_warns():
@@ -129,3 +132,9 @@ def test_publishing_on_its_own_reads_the_latest_check_evaluations():
     verdict["passed"] = True
     assert dg.materialize([actors], instance=instance).success  # the table alone, no check
     assert blockers() == ["marts/actors: check gx_actors has not run since the table was last built"]
+    assert job.execute_in_process(instance=instance).success
+    assert blockers() == []
+    # a later run whose table failed to build plans the check and skips it: the last evaluation stands
+    broken["networks"] = True
+    assert not job.execute_in_process(instance=instance, raise_on_error=False).success
+    assert blockers() == []

@@ -35,22 +35,25 @@ def analytics_snapshot(context: dg.AssetExecutionContext, storage: PlatformStora
 
 
 def gate_states(instance: dg.DagsterInstance, asset_graph, tables: list[dg.AssetKey]):
-    """(latest build time per table, latest evaluation of each blocking check per table), from the
-    instance's event log: what publication_blockers decides on."""
+    """(latest build time per table, latest completed evaluation of each blocking check per table),
+    from the instance's event log: what publication_blockers decides on. Only evaluations count: a
+    check a later run planned but skipped (after an upstream failure) neither passes nor fails."""
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
+
+    completed = {Status.SUCCEEDED, Status.FAILED}
     built_at, gates = {}, {}
     for key in tables:
         name = key.to_user_string()
         event = instance.get_latest_materialization_event(key)
         built_at[name] = event.timestamp if event else None
-        checks = [c for c in asset_graph.get(key).check_keys if asset_graph.get_check_spec(c).blocking]
-        records = instance.event_log_storage.get_latest_asset_check_execution_by_key(checks) if checks else {}
         gates[name] = []
-        for check in sorted(checks, key=lambda c: c.name):
-            record = records.get(check)
-            evaluation = record.evaluation if record is not None else None
+        for check in sorted((c for c in asset_graph.get(key).check_keys if asset_graph.get_check_spec(c).blocking),
+                            key=lambda c: c.name):
+            records = instance.event_log_storage.get_asset_check_execution_history(check, limit=1, status=completed)
+            evaluation = records[0].evaluation if records else None
             if evaluation is None:
                 gates[name].append(GateState(check.name, None))
                 continue
-            gates[name].append(GateState(check.name, record.event.timestamp,
+            gates[name].append(GateState(check.name, records[0].event.timestamp,
                                          not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR))
     return built_at, gates
