@@ -113,15 +113,38 @@ def pseudonym_columns(suite_json: dict) -> frozenset[str]:
                      and _PSEUDONYM_FORMAT.fullmatch(e["kwargs"].get("regex", "")))
 
 
+EXAMPLE_CONTEXT = 24  # characters kept on each side of a mask in a long example
+_MASK = re.compile(r"<(?:email|ipv4|ipv6|handle|digits)>")
+
+
+def shorten_around_masks(text: str, context: int = EXAMPLE_CONTEXT) -> str:
+    """A long redacted text cut to what surrounds its masks: a post or a bio is somebody's words,
+    and the check report needs only what was found and a little around it ("…call <ipv4> now…").
+    Without a mask, only its start. Short texts stay whole."""
+    if len(text) <= 3 * context:
+        return text
+    spans = [(max(0, m.start() - context), min(len(text), m.end() + context)) for m in _MASK.finditer(text)]
+    if not spans:
+        return text[:context] + "…"
+    merged = [list(spans[0])]
+    for a, b in spans[1:]:
+        if a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return "".join(("…" if a > 0 else "") + text[a:b] for a, b in merged) + ("…" if merged[-1][1] < len(text) else "")
+
+
 def redact_example(value: Any, pseudonym_cols: frozenset[str] = frozenset(), column: str | None = None) -> Any:
-    """An example value safe to show: strings go through redact_text; in a pseudonym column a value
-    that is not a pseudonym is a raw identifier (a username, an account id) that no pattern can
-    recognise, so only its length is shown. Lists and dicts (compound keys) are redacted inside."""
+    """An example value safe to show: strings go through redact_text, then long ones are cut to the
+    context of their masks (shorten_around_masks); in a pseudonym column a value that is not a
+    pseudonym is a raw identifier (a username, an account id) that no pattern can recognise, so
+    only its length is shown. Lists and dicts (compound keys) are redacted inside."""
     if isinstance(value, str):
         if column in pseudonym_cols and not _IS_PSEUDONYM.fullmatch(value):
             masked = redact_text(value)
             return masked if _ONLY_MASKS.fullmatch(masked) else f"<not a pseudonym: {len(value)} chars>"
-        return redact_text(value)
+        return shorten_around_masks(redact_text(value))
     if isinstance(value, (list, tuple)):
         return [redact_example(v, pseudonym_cols, column) for v in value]
     if isinstance(value, dict):

@@ -183,6 +183,21 @@ def test_failed_personal_data_gates_show_no_personal_value_in_check_metadata():
         assert raw not in shown
 
 
+def test_long_examples_show_only_what_surrounds_the_finding():
+    """A failed free-text scan shows where the finding sits, not the rest of somebody's post."""
+    from expectations.runner import redact_example, shorten_around_masks
+
+    post = "Dear Zelda Quixote, as promised here is the server: 198.51.100.23 - see you at the Lindenstrasse 12 party"
+    shown = redact_example(post, column="text")
+    assert shown == "…sed here is the server: <ipv4> - see you at the Linden…"
+    assert "Zelda" not in shown and "198.51" not in shown
+    assert shorten_around_masks("short text <ipv4> stays") == "short text <ipv4> stays"
+    two = "a" * 80 + " <email> " + "b" * 10 + " <digits> " + "c" * 80
+    assert shorten_around_masks(two, 6) == "…aaaaa <email> bbbbbbbbbb <digits> ccccc…"  # touching windows merge
+    assert shorten_around_masks(two, 5) == "…aaaa <email> bbbb…bbbb <digits> cccc…"
+    assert shorten_around_masks("x" * 100, 5) == "xxxxx…"
+
+
 def test_counts_come_with_failures_and_with_tolerated_misses_only():
     """GX runs pass/fail first and details only where reported: a failure and a `mostly`
     expectation carry counts, a clean pass does not pay for them; all are evaluated."""
