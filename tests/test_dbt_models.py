@@ -406,3 +406,19 @@ def test_duckdb_memory_limit_comes_from_the_environment(tmp_path, monkeypatch):
     assert res.success
     log = (tmp_path / "logs" / "dbt.log").read_text()
     assert "duckdb memory_limit: 953.6 MiB" in log, log[-2000:]
+
+
+def test_edge_times_outside_the_window_fail_a_check_of_their_own_model(warehouse, con):
+    """times_in_window is a generic test on actor_edges and evidence_edges: Dagster shows it as a
+    (blocking) check of each, and it fails on an edge whose evidence predates the window."""
+    tmp, db = warehouse
+    before = con.execute("SELECT min(first_seen) FROM marts.evidence_edges").fetchone()[0]
+    assert before is not None
+    con.execute("UPDATE marts.evidence_edges SET first_seen = first_seen - INTERVAL 30 DAY WHERE first_seen = ?", [before])
+    try:
+        res = run_dbt(tmp, db, "test", "--select", "test_name:times_in_window")
+        status = {r.node.attached_node.split(".")[-1]: r.status for r in res.result}
+        assert status == {"actor_edges": "pass", "evidence_edges": "fail"}
+    finally:
+        con.execute("UPDATE marts.evidence_edges SET first_seen = first_seen + INTERVAL 30 DAY WHERE first_seen = ?",
+                    [before - timedelta(days=30)])
