@@ -53,7 +53,8 @@ def score(label: str, predicted: set[str], operations: list[dict], lookalikes: l
         evasive_recall=len(predicted & evasive) / len(evasive) if evasive else float("nan"),
         lookalike_flagged_share=len(predicted & look) / len(look) if look else 0.0,
         per_operation={f"{op['operation_id']}{' (evasive)' if op.get('evasive') else ''}":
-                       len(predicted & set(op["members"])) / len(op["members"]) for op in operations},
+                       len(predicted & set(op["members"])) / len(op["members"]) if op["members"] else float("nan")
+                       for op in operations},
     )
 
 

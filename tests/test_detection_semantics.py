@@ -157,3 +157,5 @@ def test_evaluate_table_means_skip_seeds_where_precision_is_undefined():
     table = format_table([("1", quiet), ("2", busy)])
     assert "| mean | ours | 1.0 | 0.500 | 0.250 |" in table  # precision of seed 2 alone; recall of both
     assert "| mean |" not in format_table([("1", busy)])
+    empty = score("ours", {"a"}, ops + [{"operation_id": "op2", "members": []}], [])  # an operation without members
+    assert empty.per_operation["op1"] == 0.5 and empty.per_operation["op2"] != empty.per_operation["op2"]  # NaN, no crash

@@ -182,10 +182,10 @@ def test_detection_finds_planted_operations_and_spares_lookalikes(landing, publi
     from evaluation.quality import evaluate_run
 
     ours, baseline = evaluate_run(landing, published)
-    assert ours.precision >= 0.8, ours
+    assert ours.precision is not None and ours.precision >= 0.8, ours  # None: nothing flagged
     assert ours.recall >= 0.6, ours
     assert ours.lookalike_flagged_share <= 0.01, ours
-    assert ours.precision > baseline.precision  # combined evidence beats co-sharing alone
+    assert baseline.precision is not None and ours.precision > baseline.precision  # combined evidence beats co-sharing alone
 
 
 def test_same_landing_twice_gives_identical_published_tables(landing, published):
