@@ -143,9 +143,8 @@ class Pseudonymizer:
             tokens = [self.token(kind, value) for value, kind in present]
             text = re.sub(alternatives, lambda m: tokens[int(m.lastgroup[1:])], text, flags=re.IGNORECASE)
         if "@" in text:
-            text = _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)
-            # before digit runs: "@john.1234567" is one handle, pseudonymised whole as in a URL
-            text = _MENTION.sub(lambda m: "@" + self._mention(m.group(1)), text)
+            # mentions before digit runs: "@john.1234567" is one handle, pseudonymised whole as in a URL
+            text = self._mentions(self._emails(text))
         return _DIGIT_RUN.sub(lambda m: self.token("account", m.group(0)), text)
 
     def url(self, url: str | None) -> str | None:
@@ -159,13 +158,18 @@ class Pseudonymizer:
             parts = urlsplit(url)
         except ValueError:  # not a URL (an unbalanced '[' in the host): treat it as text
             return self.free_text(url)
-        email = lambda text: _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)  # noqa: E731
         if parts.scheme.lower() == "mailto":
-            return urlunsplit(parts._replace(path=email(parts.path), query=email(parts.query)))
+            return urlunsplit(parts._replace(path=self._emails(parts.path), query=self._emails(parts.query)))
         netloc = parts.netloc.rsplit("@", 1)[-1]  # user:password@host -> host
-        path = "/".join(("@" + self._mention(seg[1:]) if _MENTION.fullmatch(seg) else seg)
-                        for seg in parts.path.split("/"))
-        return urlunsplit(parts._replace(netloc=netloc, path=path, query=email(parts.query), fragment=email(parts.fragment)))
+        path = "/".join(self._mentions(seg) if _MENTION.fullmatch(seg) else seg for seg in parts.path.split("/"))
+        return urlunsplit(parts._replace(netloc=netloc, path=path, query=self._emails(parts.query),
+                                         fragment=self._emails(parts.fragment)))
+
+    def _emails(self, text: str) -> str:
+        return _EMAIL.sub(lambda m: self.token("email", m.group(0).lower()), text)
+
+    def _mentions(self, text: str) -> str:
+        return _MENTION.sub(lambda m: "@" + self._mention(m.group(1)), text)
 
     def _mention(self, handle: str) -> str:
         # Already a pseudonym (from known_ids above): keep it.

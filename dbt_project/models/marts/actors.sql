@@ -165,15 +165,12 @@ login_at_indicator_lengths as (
     inner join indicator_lengths as l on l.ip_version = p.ip_version and l.ip_prefix_len <= p.ip_prefix_len
 ),
 prefix_matches as (
+    -- as written (a value the macro cannot parse matches only so)
     select p.ip_prefix
     from login_prefixes as p
     inner join indicator_prefixes as i on i.value = p.ip_prefix
     union
-    select p.ip_prefix
-    from login_prefixes as p
-    inner join indicator_prefixes as i on i.value = p.ip_prefix_canonical
-    union
-    -- inside a wider range: an equi-join per indicator prefix length (a few), not a comparison of
+    -- the same or a wider range: an equi-join per indicator prefix length (a few), not a comparison of
     -- every login prefix with every indicator (two large lists would be a cross product)
     select a.ip_prefix
     from login_at_indicator_lengths as a
