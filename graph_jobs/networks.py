@@ -212,6 +212,20 @@ def network_id_for(member_keys: list[str]) -> str:
 
 def score_network(features: dict, params: DetectionParams) -> tuple[float, list[str], list[str]]:
     """(risk_score in [0, 1], signals, families) from a network's features."""
+    scored = network_score(features, params)
+    return scored.risk, scored.signals, scored.families
+
+
+@dataclass(frozen=True)
+class NetworkScore:
+    risk: float
+    signals: list[str]
+    families: list[str]
+    held_back: list[str]  # why the risk was capped below the flag threshold (empty when it was not)
+
+
+def network_score(features: dict, params: DetectionParams) -> NetworkScore:
+    """The network's risk, signals and families, and the reasons a cap held its risk back."""
     cov = features.get("coverage", {})
     present: dict[str, float] = {}
 
@@ -273,10 +287,21 @@ def score_network(features: dict, params: DetectionParams) -> tuple[float, list[
     weak_timing = ({SIGNALS[s][0] for s in present if s not in WEAK_SIGNALS} <= ORGANIC_FAMILIES
                    and (features.get("member_sync_ratio") or 0) < params.min_sync_ratio_alone
                    and (features.get("civic_content_share") or 0) < params.min_civic_share_alone)
-    if len(families) < needed or sparse or weak_timing or (household and not (strong_identity or "labels" in families)):
+    held_back = []
+    if len(families) < needed:
+        held_back.append(f"evidence of {len(families)} famil{'y' if len(families) == 1 else 'ies'}, {needed} needed"
+                         + (f" below {params.small_network_size} members" if needed > params.min_families else ""))
+    if sparse:
+        held_back.append(f"sparse (density below {params.min_density})")
+    if weak_timing and present:
+        held_back.append("only what organic groups show among themselves (timing, content, social), "
+                         "without synchronised sharing among members or civic content")
+    if household and not (strong_identity or "labels" in families):
+        held_back.append("a household (shared residential devices) without identity or label evidence")
+    if held_back:
         risk = min(risk, params.single_family_cap)
     signals = sorted(present, key=lambda s: (-SIGNALS[s][1] * present[s], s))
-    return round(max(0.0, min(1.0, risk)), 6), signals, families
+    return NetworkScore(round(max(0.0, min(1.0, risk)), 6), signals, families, held_back)
 
 
 @dataclass
@@ -576,7 +601,8 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
         # how many others each member shares devices / prefixes with, on average: farms are dense
         f["mean_device_degree"] = type_degree_sum.get((nid, "shared_device"), 0) / n
         f["mean_prefix_degree"] = type_degree_sum.get((nid, "shared_ip_prefix"), 0) / n
-        risk, signals, families = score_network(f, params)
+        scored = network_score(f, params)
+        risk, signals, families = scored.risk, scored.signals, scored.families
         e = n_pairs.get(nid, 0)
         dists = [metric_by_key[m].get("bad_actor_distance") for m in members]
         dists = [d for d in dists if d is not None]
@@ -596,7 +622,7 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
             "civic_content_share": civic.get(nid), "hosting_login_share": f.get("hosting_login_share"),
             "enforced_member_share": f.get("enforced_share"), "indicator_hit_share": f.get("indicator_hit_share"),
             "min_bad_actor_distance": min(dists) if dists else None,
-            "explanation": _explain(signals, families, risk, n),
+            "explanation": _explain(signals, families, risk, n, scored.held_back, params.flag_threshold),
         })
         btw = _betweenness(members, pair_lists.get(nid, [])) if n >= 5 else {}
         for m in members:
@@ -615,11 +641,16 @@ def detect_networks(con: duckdb.DuckDBPyConnection, metrics: pl.DataFrame, pairs
     return DetectionResult(networks, members_df, stats)
 
 
-def _explain(signals: list[str], families: list[str], risk: float, n: int) -> str:
+def _explain(signals: list[str], families: list[str], risk: float, n: int, held_back: list[str] = (),
+             flag_threshold: float = 1.0) -> str:
+    """The signals and families in words; for a network not flagged, why not."""
     if not signals:
         return f"{n} accounts linked by repeated co-activity; no behaviour beyond what organic groups show"
-    return (f"{n} accounts; signals: {', '.join(signals)} ({len(families)} independent "
+    text = (f"{n} accounts; signals: {', '.join(signals)} ({len(families)} independent "
             f"famil{'y' if len(families) == 1 else 'ies'}: {', '.join(families)}); risk {risk:.2f}")
+    if risk < flag_threshold:
+        text += "; not flagged: " + ("; ".join(held_back) if held_back else f"risk below {flag_threshold}")
+    return text
 
 
 _NETWORK_SCHEMA = {

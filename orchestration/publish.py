@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from .table_docs import comment_statements, table_docs
 from .warehouse import WarehousePaths
 
 # Published table -> the warehouse relation it is copied from.
@@ -83,6 +84,12 @@ def build_snapshot(paths: WarehousePaths, tables: dict[str, str] = PUBLISHED_TAB
             con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM wh.{source}")
             counts[name] = con.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0]
         con.execute("DETACH wh")
+        # the data dictionary travels with the data: duckdb_columns().comment says what a column means
+        columns = {name: [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
+            [name]).fetchall()] for name in tables}
+        for statement in comment_statements(columns, table_docs()):
+            con.execute(statement)
         con.execute("CHECKPOINT")
     finally:
         con.close()

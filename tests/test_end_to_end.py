@@ -178,6 +178,28 @@ def test_published_tables_are_consistent(published):
     assert con.execute("SELECT DISTINCT typeof(degree) FROM network_members").fetchall() == [("BIGINT",)]
 
 
+def test_every_published_table_and_column_says_what_it_means(published):
+    """The data dictionary is in the snapshot (COMMENT ON), complete, and the graph tables' documented
+    types are their real ones."""
+    from orchestration.publish import PUBLISHED_TABLES
+    from orchestration.table_docs import table_docs
+
+    con = duckdb.connect(str(published / "serving" / "analytics.duckdb"), read_only=True)
+    tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal").fetchall())
+    assert set(tables) == set(PUBLISHED_TABLES)
+    assert all(len(c or "") > 20 for c in tables.values()), tables
+    columns = con.execute("""SELECT table_name, column_name, data_type, comment FROM duckdb_columns()
+                             WHERE schema_name = 'main' AND NOT internal ORDER BY table_name, column_index""").fetchall()
+    assert [(t, c) for t, c, _, comment in columns if not comment] == []
+    assert dict(((t, c), comment) for t, c, _, comment in columns)[("network_edges", "src_actor_key")] == \
+        "The smaller actor key of the pair."
+    docs = table_docs()
+    for table in ("actor_metrics", "networks", "network_members", "network_edges"):
+        assert [(c, typ) for t, c, typ, _ in columns if t == table] == \
+            [(c, d.data_type) for c, d in docs[table].columns.items()], table
+    con.close()
+
+
 def test_detection_finds_planted_operations_and_spares_lookalikes(landing, published):
     from evaluation.quality import evaluate_run
 

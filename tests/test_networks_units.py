@@ -322,3 +322,26 @@ def test_network_edges_are_the_pairs_with_both_ends_in_one_network():
     assert out.select("network_id", "src_actor_key", "dst_actor_key").rows() == [
         ("n1", "a", "b"), ("n1", "a", "c"), ("n1", "b", "c"), ("n2", "x", "y")]
     assert out["coaction_evidence_count"].to_list() == [3, 0, 5, 2] and out["weight"].to_list() == [1.0, 2.0, 3.0, 5.0]
+
+
+def test_explanation_says_why_a_network_was_not_flagged():
+    from graph_jobs.networks import _explain, network_score
+
+    fans = {"coverage": {"co_share": 0.9, "co_hashtag": 0.8}, "member_sync_ratio": 0.1, "civic_content_share": 0.0,
+            "n_actors": 20, "density": 0.4}
+    scored = network_score(fans, P)
+    assert scored.risk == P.single_family_cap and scored.families == ["content", "timing"]
+    assert scored.held_back == ["only what organic groups show among themselves (timing, content, social), "
+                                "without synchronised sharing among members or civic content"]
+    text = _explain(scored.signals, scored.families, scored.risk, 20, scored.held_back, P.flag_threshold)
+    assert text.endswith("risk 0.45; not flagged: " + scored.held_back[0])
+
+    small = network_score({"coverage": {"shared_avatar": 1.0, "co_text": 1.0}, "n_actors": 4, "density": 1.0,
+                           "civic_content_share": 0.5}, P)
+    assert small.held_back == [f"evidence of 2 families, 3 needed below {P.small_network_size} members"]
+
+    op = {"coverage": {"co_share": 0.9, "co_text": 0.8, "creation_burst": 0.7}, "n_actors": 20, "density": 0.5}
+    flagged = network_score(op, P)
+    assert flagged.risk >= P.flag_threshold and flagged.held_back == []
+    assert "not flagged" not in _explain(flagged.signals, flagged.families, flagged.risk, 20, flagged.held_back,
+                                         P.flag_threshold)

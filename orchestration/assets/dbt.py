@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from ..checks.gate_text import with_gate
 from ..resources import PlatformStorage
 from ..settings import REPO_ROOT
 from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY, is_transient
@@ -58,6 +59,26 @@ class ThreatgraphDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "warehouse"
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return spec._replace(description=dbt_test_description(manifest["nodes"][unique_id], spec.blocking))
+
+
+def dbt_test_description(test: Mapping[str, Any], blocking: bool) -> str:
+    """A dbt test's check description: its own when the yml gives one, else what it tests and where
+    (pure). Either way it ends with whether a failure blocks publication."""
+    own = test.get("description") or (test.get("meta") or {}).get("description")
+    if not own:
+        meta = test.get("test_metadata") or {}
+        name = meta.get("name") or test.get("name", "test")
+        column = test.get("column_name")
+        args = {k: v for k, v in (meta.get("kwargs") or {}).items() if k not in ("column_name", "model")}
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(args.items()))[:200]
+        own = (f"dbt test {name}" + (f" on column {column}" if column else "") + (f" ({shown})" if shown else ""))
+    return with_gate(own, blocking)
 
 
 class DbtWindowConfig(dg.Config):

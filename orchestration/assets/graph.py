@@ -12,21 +12,23 @@ from graph_jobs.metrics import compute_metrics
 from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks, edges_relation, network_edges
 
 from ..resources import PlatformStorage
+from ..table_docs import table_docs
 from ..warehouse import connect_warehouse
 from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
 
 GRAPH_GROUP = "graph"
-# Each table's own description: what a stakeholder following lineage sees on its asset page.
-MARTS = {
-    "actor_metrics": "Graph metrics per actor of the coordination graph: component, community, PageRank, degrees, "
-                     "triangles, clustering, k-core, distance to known bad actors, and the actor's network.",
-    "networks": "Candidate threat-actor networks (communities of the coordination graph): size, risk score, "
-                "flagged, the signals and tactics they show and an explanation of why.",
-    "network_members": "Members of each candidate network with their role (seeder, infrastructure_hub, bridge, "
-                       "amplifier) and graph metrics.",
-    "network_edges": "The coordination-graph pairs inside each candidate network: the pairs that formed it "
-                     "(networks.n_edges counts them), with their weight and edge types.",
-}
+# The tables network_marts writes; what each table and column means is in graph_jobs/schema.yml.
+GRAPH_MARTS = ("actor_metrics", "networks", "network_members", "network_edges")
+
+
+def graph_mart_spec(name: str) -> dg.AssetSpec:
+    """The asset of one graph table, with its description and column schema from the data dictionary."""
+    doc = table_docs()[name]
+    schema = dg.TableSchema(columns=[dg.TableColumn(col, c.data_type or "unknown", description=c.description)
+                                     for col, c in doc.columns.items()])
+    return dg.AssetSpec(["marts", name], deps=[dg.AssetKey(["graph", "coordination_graph"])], group_name=GRAPH_GROUP,
+                        kinds={"python", "duckdb"}, description=doc.description,
+                        metadata={"dagster/column_schema": schema})
 
 
 class GraphStageConfig(dg.Config):
@@ -78,8 +80,7 @@ def coordination_graph(context: dg.AssetExecutionContext, storage: PlatformStora
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(["marts", name], deps=[dg.AssetKey(["graph", "coordination_graph"])], group_name=GRAPH_GROUP,
-                        kinds={"python", "duckdb"}, description=about) for name, about in MARTS.items()],
+    specs=[graph_mart_spec(name) for name in GRAPH_MARTS],
     pool=DUCKDB_WRITER_POOL,
     retry_policy=TRANSIENT_RETRY,
     description="Graph metrics per actor (components, communities, PageRank, triangles, k-core, distance to known bad actors) and the candidate networks with risk, signals and roles.",

@@ -135,6 +135,19 @@ def bronze_verified_days(context: dg.AssetExecutionContext, storage: PlatformSto
 
 ingest_assets.append(bronze_verified_days)
 
+# Written by the four ingest assets as they land each file (not an asset of its own), read by dbt
+# (a source: the window ends on the newest day landed). Declared so lineage shows who writes it.
+bronze_ingest_files = dg.AssetSpec(
+    key=bronze_key("ingest_files"),
+    deps=[bronze_key(s) for s in PARTITIONED_SOURCES],
+    group_name=INGEST_GROUP,
+    kinds={"duckdb"},
+    description=("One row per landing file read (day, source, file, lines read, loaded, duplicates, invalid, file status), "
+                 "written by the ingest assets of each day in `bronze.ingest_files`: every input line is accounted "
+                 "for. dbt reads it to end the analysis window on the newest day landed."),
+)
+ingest_assets.append(bronze_ingest_files)
+
 
 @dg.asset(
     key=bronze_key("indicators"),

@@ -30,6 +30,7 @@ from ..contract import PARTITIONED_SOURCES
 from ..partitions import daily_partitions
 from ..resources import PlatformStorage
 from ..warehouse import connect_warehouse
+from .gate_text import with_gate
 
 GX_CHECK_PREFIX = "gx_"
 VOLUME_CHECK_NAME = "volume_vs_recent_partitions"
@@ -170,15 +171,16 @@ def gx_asset_checks(asset_key: dg.AssetKey, suite_name: str, table_sql: str, par
     asset_key = dg.AssetKey.from_coercible(asset_key)
     suite = load_suite(suite_name)
     pdef = (partitions_def or daily_partitions) if partitioned else None
-    description = (f"Great Expectations suite `{suite_name}` on `{table_sql}`"
-                   + (" (the run's partition)" if partitioned else "") + ". "
-                   + "Error-severity failures block downstream assets; warnings are reported only.")
+    blocking = _suite_is_blocking(suite)
+    description = with_gate(f"Great Expectations suite `{suite_name}` on `{table_sql}`"
+                            + (" (the run's partition)" if partitioned else "")
+                            + ". Only its error-severity expectations block; its warnings are reported", blocking)
 
     @_asset_check(
         asset=asset_key,
         name=f"{GX_CHECK_PREFIX}{suite_name}",
         description=description,
-        blocking=_suite_is_blocking(suite),
+        blocking=blocking,
         pool=DUCKDB_WRITER_POOL,
         partitions_def=pdef,
         metadata={"suite": suite_name, "table": table_sql},
@@ -224,9 +226,9 @@ def volume_check(asset_key: dg.AssetKey, table_sql: str, cfg: dict, *,
     @_asset_check(
         asset=asset_key,
         name=VOLUME_CHECK_NAME,
-        description=(f"Rows of the partition in `{table_sql}`" + (f" where {count_filter}" if count_filter else "")
-                     + f" vs the median of the previous up to {lookback} partitions: fails below {min_ratio:.0%} "
-                     f"(collapse) or above {max_ratio:.0%} (flood)."),
+        description=with_gate(f"Rows of the partition in `{table_sql}`" + (f" where {count_filter}" if count_filter else "")
+                              + f" vs the median of the previous up to {lookback} partitions: fails below {min_ratio:.0%} "
+                              f"(collapse) or above {max_ratio:.0%} (flood).", severity == dg.AssetCheckSeverity.ERROR),
         blocking=severity == dg.AssetCheckSeverity.ERROR,
         pool=DUCKDB_WRITER_POOL,
         partitions_def=partitions_def or daily_partitions,

@@ -13,6 +13,7 @@ import dagster as dg
 
 from ..contract import PARTITIONED_SOURCES
 from ..resources import PlatformStorage
+from .gate_text import with_gate
 from .gx_checks import DUCKDB_WRITER_POOL, connect_read_only
 
 WINDOW_DAYS_VERIFIED = "window_days_verified"
@@ -54,8 +55,10 @@ def _iso(days: list[date]) -> list[str]:
 
 
 @dg.asset_check(asset=GATED_ASSET, name=WINDOW_DAYS_VERIFIED, blocking=True, pool=DUCKDB_WRITER_POOL,
-                description="Every ingested day of the analysis window passed its blocking bronze checks "
-                            "(bronze.verified_days); a day that failed them is not published by a later run.")
+                additional_deps=[dg.AssetKey(["bronze", "verified_days"])],  # lineage: the gate reads it
+                description=with_gate("Every ingested day of the analysis window passed its blocking bronze checks "
+                                      "(bronze.verified_days); a day that failed them is not published by a later run.",
+                                      blocking=True))
 def window_days_verified(storage: PlatformStorage) -> dg.AssetCheckResult:
     start, end, ingested, verified, _ = _window_days(storage)
     bad = unverified_days(ingested, verified)
@@ -67,7 +70,8 @@ def window_days_verified(storage: PlatformStorage) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=GATED_ASSET, name=WINDOW_DAYS_LANDED, blocking=False, pool=DUCKDB_WRITER_POOL,
-                description="Every day of the analysis window was ingested (a missing day is a gap, not a quiet day).")
+                description=with_gate("Every day of the analysis window was ingested (a missing day is a gap, "
+                                      "not a quiet day).", blocking=False))
 def window_days_landed(storage: PlatformStorage) -> dg.AssetCheckResult:
     start, end, ingested, _, first_day = _window_days(storage)
     gaps = missing_days(start, end, ingested, first_day)
