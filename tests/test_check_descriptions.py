@@ -1,4 +1,4 @@
-"""Every asset check tells a stakeholder what it tests and whether its failure stops publication."""
+"""Every asset and asset check tells a stakeholder what it is; a check also whether its failure stops publication."""
 from orchestration.assets.dbt import dbt_test_description
 from orchestration.checks.gate_text import BLOCKS, WARNS, with_gate
 from orchestration.definitions import defs
@@ -27,3 +27,12 @@ def test_every_check_of_the_code_location_is_described_with_its_gate():
              or not spec.description.endswith(BLOCKS if spec.blocking else WARNS)
              or len(spec.description) < len(BLOCKS) + 20]
     assert wrong == []
+
+
+def test_every_asset_is_described_in_words_not_sql():
+    graph = defs.resolve_asset_graph()
+    keys = list(graph.get_all_asset_keys())
+    assert len(keys) > 30
+    assert [str(k) for k in keys if len(graph.get(k).description or "") < 30] == []
+    assert [str(k) for k in keys if "Raw SQL" in graph.get(k).description] == []
+    assert [str(k) for k in keys if graph.get(k).group_name == "default"] == []

@@ -60,6 +60,10 @@ class ThreatgraphDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "warehouse"
 
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # the yml's words for stakeholders; the SQL is one click away (the model's file)
+        return dbt_resource_props.get("description") or super().get_description(dbt_resource_props)
+
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
