@@ -16,28 +16,28 @@ def land(root, day, sources=("accounts", "events", "sessions", "enforcement"), s
 
 def test_sensor_starts_complete_partition_once(tmp_path):
     land(tmp_path, "2026-11-01")
-    start, state = partitions_to_start(tmp_path, {})
+    start, state, _ = partitions_to_start(tmp_path, {})
     assert [k for k, _ in start] == ["2026-11-01"]
-    again, state2 = partitions_to_start(tmp_path, state)
+    again, state2, _ = partitions_to_start(tmp_path, state)
     assert again == [] and state2 == state
 
 
 def test_sensor_waits_for_stable_sizes_without_marker(tmp_path):
     land(tmp_path, "2026-11-02", success=False)
-    start, state = partitions_to_start(tmp_path, {})
+    start, state, _ = partitions_to_start(tmp_path, {})
     assert start == []  # first sight: not yet known to be stable
     land(tmp_path, "2026-11-02", success=False, content=b"{}\n{}\n")  # still growing
-    start, state = partitions_to_start(tmp_path, state)
+    start, state, _ = partitions_to_start(tmp_path, state)
     assert start == []
-    start, state = partitions_to_start(tmp_path, state)  # unchanged since last tick
+    start, state, _ = partitions_to_start(tmp_path, state)  # unchanged since last tick
     assert [k for k, _ in start] == ["2026-11-02"]
 
 
 def test_sensor_restarts_redelivered_partition(tmp_path):
     land(tmp_path, "2026-11-03")
-    start1, state = partitions_to_start(tmp_path, {})
+    start1, state, _ = partitions_to_start(tmp_path, {})
     land(tmp_path, "2026-11-03", content=b'{"corrected": true}\n')
-    start2, state = partitions_to_start(tmp_path, state)
+    start2, state, _ = partitions_to_start(tmp_path, state)
     assert len(start2) == 1 and start2[0][1] != start1[0][1]
 
 
@@ -93,3 +93,73 @@ def test_window_gate_decisions():
     assert missing_days(d[0], d[6], {d[2], d[3], d[5], d[6]}, first_day=d[2]) == [d[4]]
     assert missing_days(d[0], d[6], set(d), first_day=d[0]) == []
     assert missing_days(d[0], d[6], set(), first_day=None) == []
+
+
+def test_sensor_leaves_days_without_a_partition_out_and_starts_the_others(tmp_path):
+    land(tmp_path, "2026-11-10")
+    land(tmp_path, "2027-01-01")  # a producer's clock ahead, or a typo
+    land(tmp_path, "2025-06-01")  # history before THREATGRAPH_START_DATE
+    in_range = {"2026-11-10"}.__contains__
+    start, state, out = partitions_to_start(tmp_path, {}, has_partition=in_range)
+    assert [k for k, _ in start] == ["2026-11-10"] and sorted(out) == ["2025-06-01", "2027-01-01"]
+    assert set(state) == {"2026-11-10"}  # the others are considered afresh once they have a partition
+    start, _, out = partitions_to_start(tmp_path, state, has_partition=lambda k: True)
+    assert sorted(k for k, _ in start) == ["2025-06-01", "2027-01-01"] and out == []
+
+
+def test_sensor_tick_with_a_day_beyond_the_partitions_does_not_fail(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.defs.automation import landing_sensor
+
+    land(tmp_path, "2026-11-10")
+    land(tmp_path, "2099-01-01")
+    monkeypatch.setenv("THREATGRAPH_LANDING", str(tmp_path))
+    result = landing_sensor.evaluate_tick(dg.build_sensor_context(definitions=defs))
+    assert [r.partition_key for r in result.run_requests] == ["2026-11-10"]
+    assert "2099-01-01" not in json.loads(result.cursor)
+
+
+def test_sensor_restarts_a_corrected_file_of_the_same_size(tmp_path):
+    import os
+
+    land(tmp_path, "2026-11-04", content=b'{"a": 1}\n')
+    start1, state, _ = partitions_to_start(tmp_path, {})
+    f = tmp_path / "events" / "dt=2026-11-04" / "part-0.jsonl"
+    f.write_bytes(b'{"a": 2}\n')
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000_000))
+    start2, state, _ = partitions_to_start(tmp_path, state)
+    assert len(start1) == 1 and len(start2) == 1 and start2[0][1] != start1[0][1]
+
+
+def test_sensor_does_not_start_a_day_without_data_files(tmp_path):
+    for source in ("accounts", "events", "sessions", "enforcement"):
+        (tmp_path / source / "dt=2026-11-12").mkdir(parents=True)
+    (tmp_path / "events" / "dt=2026-11-12" / "notes.txt").write_bytes(b"not data\n")
+    start, state, _ = partitions_to_start(tmp_path, {})
+    start, state, _ = partitions_to_start(tmp_path, state)  # "stable", but nothing to ingest
+    assert start == []
+    land(tmp_path, "2026-11-12", success=False)
+    start, state, _ = partitions_to_start(tmp_path, state)
+    start, state, _ = partitions_to_start(tmp_path, state)
+    assert [k for k, _ in start] == ["2026-11-12"]
+
+
+def test_sensor_starts_a_day_the_producer_marked_complete_and_empty(tmp_path):
+    for source in ("accounts", "events", "sessions", "enforcement"):
+        (tmp_path / source / "dt=2026-11-13").mkdir(parents=True)
+        (tmp_path / source / "dt=2026-11-13" / "_SUCCESS").write_bytes(b"")
+    start, _, _ = partitions_to_start(tmp_path, {})
+    assert [k for k, _ in start] == ["2026-11-13"]  # an empty day is news: the volume checks say so
+
+
+def test_the_schedule_skips_a_day_before_the_first_partition():
+    from datetime import datetime, timezone
+
+    import dagster as dg
+
+    from orchestration.defs.automation import daily_ingest_schedule
+
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2020, 1, 1, 3, 0, tzinfo=timezone.utc))
+    assert isinstance(daily_ingest_schedule(context), dg.SkipReason)
