@@ -8,6 +8,7 @@ new file, never a half-written one. Analysts never open the writer's database.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,11 +71,35 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+_SNAPSHOT_TEMP = re.compile(r"\.analytics\.(\d+)\.tmp\.duckdb(\.wal)?")
+
+
+def _process_is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def abandoned_snapshot_files(serving: Path) -> list[Path]:
+    """Snapshots being written by a publish whose process is gone (killed before its swap): they
+    would stay in the analysts' folder for good. A live process's file is its publish in progress."""
+    found = []
+    for p in serving.glob(".analytics.*.tmp.duckdb*"):
+        m = _SNAPSHOT_TEMP.fullmatch(p.name)
+        if m and not _process_is_alive(int(m.group(1))):
+            found.append(p)
+    return sorted(found)
+
+
 def build_snapshot(paths: WarehousePaths, tables: dict[str, str] = PUBLISHED_TABLES, _before_rename=None) -> dict[str, int]:
     """Copy the published tables into a new snapshot and swap it in. Returns row counts."""
     paths.serving.mkdir(parents=True, exist_ok=True)
     tmp = paths.serving / f".analytics.{os.getpid()}.tmp.duckdb"
-    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+    for stale in [tmp, tmp.with_name(tmp.name + ".wal"), *abandoned_snapshot_files(paths.serving)]:
         stale.unlink(missing_ok=True)
     counts = {}
     con = duckdb.connect(str(tmp))

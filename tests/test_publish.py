@@ -138,3 +138,28 @@ def test_publishing_on_its_own_reads_the_latest_check_evaluations():
     broken["networks"] = True
     assert not job.execute_in_process(instance=instance, raise_on_error=False).success
     assert blockers() == []
+
+
+def test_publish_removes_what_a_killed_publish_left_and_spares_a_live_one(tmp_path):
+    import subprocess
+    import sys
+
+    from orchestration.publish import abandoned_snapshot_files
+
+    paths = WarehousePaths(tmp_path)
+    make_warehouse(paths, 5)
+    paths.serving.mkdir(parents=True)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead_files = [paths.serving / f".analytics.{gone.pid}.tmp.duckdb", paths.serving / f".analytics.{gone.pid}.tmp.duckdb.wal"]
+        live_file = paths.serving / f".analytics.{live.pid}.tmp.duckdb"
+        for f in (*dead_files, live_file):
+            f.write_bytes(b"partial")
+        assert abandoned_snapshot_files(paths.serving) == sorted(dead_files)
+        build_snapshot(paths, TABLES)
+        assert sorted(p.name for p in paths.serving.iterdir()) == sorted([live_file.name, "analytics.duckdb"])
+    finally:
+        live.kill()
+        live.wait()

@@ -129,5 +129,6 @@ def failed_dbt_nodes(run_results: Mapping[str, Any]) -> list[str]:
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt next to this interpreter: the venv's bin/ need not be on PATH.
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    # The dbt next to this interpreter (the venv's bin/ need not be on PATH), started through
+    # threatgraph-dbt so that a killed run leaves no dbt holding the warehouse's write lock.
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "threatgraph-dbt"))
