@@ -95,8 +95,11 @@ def abandoned_snapshot_files(serving: Path) -> list[Path]:
     return sorted(found)
 
 
-def build_snapshot(paths: WarehousePaths, tables: dict[str, str] = PUBLISHED_TABLES, _before_rename=None) -> dict[str, int]:
-    """Copy the published tables into a new snapshot and swap it in. Returns row counts."""
+def build_snapshot(paths: WarehousePaths, tables: dict[str, str] = PUBLISHED_TABLES, before_swap=None) -> dict[str, int]:
+    """Copy the published tables into a new snapshot and swap it in. Returns row counts.
+
+    `before_swap()` runs last before the swap: raising there (the run was interrupted) leaves the
+    old snapshot, and no temporary file."""
     paths.serving.mkdir(parents=True, exist_ok=True)
     tmp = paths.serving / f".analytics.{os.getpid()}.tmp.duckdb"
     for stale in [tmp, tmp.with_name(tmp.name + ".wal"), *abandoned_snapshot_files(paths.serving)]:
@@ -120,8 +123,12 @@ def build_snapshot(paths: WarehousePaths, tables: dict[str, str] = PUBLISHED_TAB
         con.close()
     _fsync_path(tmp)
     os.chmod(tmp, 0o644)
-    if _before_rename is not None:  # test hook: simulate a crash before the swap
-        _before_rename(tmp)
+    if before_swap is not None:
+        try:
+            before_swap()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     os.replace(tmp, paths.snapshot)
     _fsync_path(paths.serving)
     return counts

@@ -41,12 +41,13 @@ def test_publish_killed_midway_leaves_old_snapshot(tmp_path):
     before = digest(paths.snapshot)
     make_warehouse(paths, 30)
 
-    def crash(tmp):
-        raise KeyboardInterrupt("killed before the swap")
+    def crash():
+        raise KeyboardInterrupt("interrupted before the swap")
 
     with pytest.raises(KeyboardInterrupt):
-        build_snapshot(paths, TABLES, _before_rename=crash)
+        build_snapshot(paths, TABLES, before_swap=crash)
     assert digest(paths.snapshot) == before
+    assert not list(paths.serving.glob(".analytics.*")), "temporary files left behind"
     con = duckdb.connect(str(paths.snapshot), read_only=True)
     assert con.execute("select count(*) from networks").fetchone()[0] == 10
     con.close()  # DuckDB shares one instance per path within a process

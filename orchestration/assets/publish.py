@@ -28,10 +28,20 @@ def analytics_snapshot(context: dg.AssetExecutionContext, storage: PlatformStora
     if blockers:
         raise dg.Failure(description="not published, the previous snapshot stays: " + "; ".join(blockers),
                          allow_retries=False)
-    counts = build_snapshot(storage.paths)
+    counts = build_snapshot(storage.paths, before_swap=_refuse_if_interrupted)
     context.log.info(f"published {storage.paths.snapshot}: {counts}")
     return dg.MaterializeResult(metadata={f"rows_{k}": v for k, v in counts.items()}
                                 | {"path": dg.MetadataValue.path(str(storage.paths.snapshot))})
+
+
+def _refuse_if_interrupted() -> None:
+    # Dagster records SIGINT/SIGTERM during a run rather than raising it in every step: a run
+    # stopped by its operator must not go on to publish what it built before the stop.
+    from dagster._utils.interrupts import check_captured_interrupt
+
+    if check_captured_interrupt():
+        raise dg.Failure(description="not published: the run was interrupted (SIGINT/SIGTERM); the previous snapshot stays",
+                         allow_retries=False)
 
 
 def gate_states(instance: dg.DagsterInstance, asset_graph, tables: list[dg.AssetKey]):
