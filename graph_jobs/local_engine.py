@@ -3,7 +3,8 @@
 Semantics shared with :mod:`graph_jobs.spark_engine` (see also the LDBC
 Graphalytics rules these follow):
 
-* Vertex order: when every id is an integer literal (``-?[0-9]{1,18}``) ids are
+* Vertex order: when every id is an integer literal (``-?[0-9]{1,18}``, nothing
+  else: no surrounding whitespace or line terminator) ids are
   ordered numerically (ties by the string), otherwise by their string value.
   "Smallest id" below always refers to this order.
 * The vertex set is the given vertices plus every edge endpoint.
@@ -39,7 +40,9 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-INT_ID_PATTERN = r"^-?[0-9]{1,18}$"
+# \A and \z, not ^ and $: Java's $ (Spark's rlike) also matches before a final line terminator
+# ("9\n", "9\u2028"), Rust's (polars) does not; \A and \z mean the ends of the text in both.
+INT_ID_PATTERN = r"\A-?[0-9]{1,18}\z"
 
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "id": pl.String,
@@ -120,7 +123,9 @@ def _edge_frame(edges: pl.DataFrame) -> pl.DataFrame:
 def prepare(vertices: pl.DataFrame | None, edges: pl.DataFrame, directed: bool) -> LocalGraph:
     e = _edge_frame(edges)
     parts = [e["src"], e["dst"]]
-    if vertices is not None and "id" in vertices.columns:
+    if vertices is not None:
+        if "id" not in vertices.columns:
+            raise ValueError(f"vertices: need a column 'id'; found {vertices.columns}")
         parts.insert(0, vertices["id"].cast(pl.String))
     ids = order_ids(pl.concat(parts) if parts else pl.Series("id", [], pl.String))
     index = pl.DataFrame({"id": ids, "idx": np.arange(len(ids), dtype=np.int64)})

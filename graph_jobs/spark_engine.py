@@ -90,7 +90,8 @@ def prepare(spark: SparkSession, vertices: DataFrame | None, edges: DataFrame, d
         F.count(F.lit(1)), F.sum(F.when(F.col("id").rlike(INT_ID_PATTERN), 0).otherwise(1))
     ).collect()[0]
     numeric = not non_numeric
-    order = [F.col("id").cast("long"), F.col("id")] if numeric else [F.col("id")]
+    # try_cast: never an error under ANSI mode (the pattern already admits only long literals)
+    order = [F.col("id").try_cast("long"), F.col("id")] if numeric else [F.col("id")]
     ordered = ids.orderBy(*order)
     schema = T.StructType([T.StructField("id", T.StringType()), T.StructField("v", T.LongType())])
     indexed = ordered.rdd.zipWithIndex().map(lambda r: (r[0][0], r[1])).toDF(schema)

@@ -4,11 +4,12 @@ marts/actor_edges + marts/evidence_edges ─► graph/coordination_graph (Parque
 marts/networks, marts/network_members, marts/network_edges (written back to the warehouse).
 """
 import time
+from typing import Literal, Optional
 
 import dagster as dg
 import polars as pl
 
-from graph_jobs.metrics import compute_metrics
+from graph_jobs.metrics import PIPELINE_AUTO_THRESHOLD_EDGES, compute_metrics, resolve_engine
 from graph_jobs.networks import DetectionParams, coordination_pairs_sql, detect_networks, edges_relation, network_edges
 
 from ..resources import PlatformStorage
@@ -32,9 +33,18 @@ def graph_mart_spec(name: str) -> dg.AssetSpec:
 
 
 class GraphStageConfig(dg.Config):
-    graph_engine: str = "auto"  # auto | spark | local
-    auto_threshold_edges: int = 2_000_000
+    # A Literal: Dagster rejects any other value when the run's config is checked, before dbt runs.
+    graph_engine: Literal["auto", "spark", "local"] = "auto"
+    # None: $THREATGRAPH_GRAPH_AUTO_THRESHOLD_EDGES, else PIPELINE_AUTO_THRESHOLD_EDGES (2,000,000)
+    auto_threshold_edges: Optional[int] = None
     min_network_size: int = 3
+
+
+def graph_engine_for(config: GraphStageConfig, edges) -> str:
+    """The engine the graph stage runs ("local" or "spark"): the configured one, or for "auto" the
+    choice by edge count against the configured threshold, the environment's, or the pipeline's default."""
+    return resolve_engine(config.graph_engine, edges, config.auto_threshold_edges,
+                          default_threshold=PIPELINE_AUTO_THRESHOLD_EDGES)
 
 
 def _graph_dir(storage: PlatformStorage):
@@ -93,8 +103,8 @@ def network_marts(context: dg.AssetExecutionContext, storage: PlatformStorage, c
     seeds = pl.read_parquet(gdir / "seeds.parquet")["id"].to_list()
     window = pl.read_parquet(gdir / "window.parquet").row(0)
     t0 = time.monotonic()
-    metrics = compute_metrics(vertices, edges, engine=config.graph_engine, directed=False, seeds=seeds,
-                              auto_threshold_edges=config.auto_threshold_edges)
+    engine = graph_engine_for(config, edges)
+    metrics = compute_metrics(vertices, edges, engine=engine, directed=False, seeds=seeds)
     t_metrics = time.monotonic() - t0
     con = connect_warehouse(storage.paths.db)
     try:
@@ -116,7 +126,7 @@ def network_marts(context: dg.AssetExecutionContext, storage: PlatformStorage, c
         for r in top.iter_rows(named=True)]
     yield dg.MaterializeResult(asset_key=["marts", "actor_metrics"], metadata={
         "dagster/row_count": actor_metrics.height, "engine_seconds": round(t_metrics, 2),
-        "engine": str(metrics["engine"][0]) if "engine" in metrics.columns and metrics.height else config.graph_engine})
+        "engine": engine, "engine_configured": config.graph_engine})
     yield dg.MaterializeResult(asset_key=["marts", "networks"], metadata={
         "dagster/row_count": result.networks.height, "flagged": result.stats.get("flagged_networks", 0),
         "top_networks": dg.MetadataValue.md("\n".join(table))})
