@@ -38,9 +38,20 @@ test: setup
 check-interface: setup
 	$(BIN)/python ../shared/tools/check_interface.py
 
+# The UI's assets read and write THREATGRAPH_LANDING / THREATGRAPH_WAREHOUSE: by default the
+# folders `make demo` fills, so the UI shows the demo's data; set them (in the environment or as
+# `make dagster-dev THREATGRAPH_WAREHOUSE=...`) for other folders. Runs are recorded in
+# .dagster_home/; `DAGSTER_HOME=$(CURDIR)/.dagster_home .venv/bin/threatgraph run ...` records
+# command-line runs there too.
+DEMO_DIR := $(CURDIR)/data/demo
+THREATGRAPH_LANDING ?= $(DEMO_DIR)/landing
+THREATGRAPH_WAREHOUSE ?= $(DEMO_DIR)/warehouse
+
 dagster-dev: setup
 	mkdir -p .dagster_home && cp deploy/dagster.yaml .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml
+	@echo "dagster-dev: landing $(THREATGRAPH_LANDING), warehouse $(THREATGRAPH_WAREHOUSE), instance $(CURDIR)/.dagster_home"
+	THREATGRAPH_LANDING="$(THREATGRAPH_LANDING)" THREATGRAPH_WAREHOUSE="$(THREATGRAPH_WAREHOUSE)" \
+	  DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml
 
 clean-data:
 	rm -rf data/demo

@@ -1,4 +1,5 @@
-"""The `threatgraph` command line (architecture.md, "Published interface")."""
+"""The `threatgraph` command line: generate synthetic logs, run the pipeline, query the published
+snapshot, and the CooRTweet co-sharing and evaluation tools (README.md, "Command line")."""
 from __future__ import annotations
 
 import argparse
@@ -19,48 +20,107 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+DESCRIPTION = ("threatgraph: ingest platform logs, model them with dbt, find coordinated networks, "
+               "check and publish a read-only snapshot for analysts (README.md, docs/analysts.md).")
+MIN_ACCOUNTS = 200  # generator.synth refuses fewer: the planted operations need a population
+RUN_EXIT_CODES = """exit codes:
+  0  published
+  1  not published: a blocking check or step failed (the previous snapshot is unchanged)
+  2  usage or configuration error: a bad option, a missing folder, no landed day in the range,
+     a day before THREATGRAPH_START_DATE, another warehouse's pseudonym key"""
+SQL_EXIT_CODES = """exit codes:
+  0  the query ran
+  2  it did not: no published snapshot, an SQL error, access outside the snapshot refused,
+     --timeout reached"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help with each option's default, unless it has none or its help already says it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if (action.option_strings and action.default is not None and action.default is not False
+                and action.default != argparse.SUPPRESS and "default" not in text and not action.required):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _amend_help(parser: argparse.ArgumentParser, option: str, text: str) -> None:
+    """Set the help of an option another module added (the generator, the evaluation)."""
+    for action in parser._actions:
+        if option in action.option_strings:
+            action.help = text
+            return
+    raise KeyError(option)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="threatgraph", description=__doc__)
+    parser = argparse.ArgumentParser(prog="threatgraph", description=DESCRIPTION, formatter_class=_HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, about: str, epilog: str | None = None) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=about, description=about, epilog=epilog, formatter_class=_HelpFormatter)
 
     from generator import synth
 
-    synth.add_arguments(sub.add_parser("generate", help="write synthetic platform logs to a landing folder"))
+    gen = command("generate", "write synthetic platform logs (with planted operations and their truth in "
+                              "_truth/) to a landing folder",
+                  epilog="exit codes: 0 written; 2 usage error")
+    synth.add_arguments(gen)
+    _amend_help(gen, "--accounts", f"number of accounts; at least {MIN_ACCOUNTS}, the planted operations "
+                                   "need a population")
+    _amend_help(gen, "--start", "first partition day, YYYY-MM-DD")
 
-    run = sub.add_parser("run", help="ingest, model, analyse, check and publish every landed partition")
+    run = command("run", "ingest, model, analyse, check and publish every landed partition", epilog=RUN_EXIT_CODES)
+    run.add_argument("--landing", required=True, type=Path,
+                     help="landing folder: <source>/dt=YYYY-MM-DD/ partitions and reference/indicators.jsonl")
+    run.add_argument("--warehouse", required=True, type=Path,
+                     help="warehouse folder (created if missing): warehouse.duckdb, serving/analytics.duckdb "
+                          "(the published snapshot), restricted/, graph/, logs/")
     _add_run_arguments(run)
-    run.add_argument("--landing", required=True, type=Path)
-    run.add_argument("--warehouse", required=True, type=Path)
 
-    demo = sub.add_parser("demo", help="generate a default dataset and run it end to end")
-    _add_run_arguments(demo)
+    demo = command("demo", "generate a dataset into DIR/landing (kept and reused while its options are the "
+                           "same) and run it into DIR/warehouse", epilog=RUN_EXIT_CODES)
     demo.add_argument("--dir", type=Path, default=REPO_ROOT / "data" / "demo", help="where landing/ and warehouse/ go")
-    demo.add_argument("--accounts", type=int, default=5000)
-    demo.add_argument("--days", type=int, default=3)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--accounts", type=int, default=5000, help=f"number of accounts, at least {MIN_ACCOUNTS}")
+    demo.add_argument("--days", type=int, default=3, help="number of daily partitions")
+    demo.add_argument("--seed", type=int, default=7, help="random seed")
+    _add_run_arguments(demo)
 
-    sql = sub.add_parser("sql", help="query the published snapshot (read-only)")
-    sql.add_argument("query")
-    sql.add_argument("--warehouse", required=True, type=Path)
-    sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    sql.add_argument("--max-rows", type=int, default=50)
+    sql = command("sql", "query the published snapshot (read-only)", epilog=SQL_EXIT_CODES)
+    sql.add_argument("query", help="SQL over the published tables (docs/analysts.md); several statements "
+                                   "separated by ';' print the last one's result")
+    sql.add_argument("--warehouse", required=True, type=Path,
+                     help="the warehouse folder of a run; reads <warehouse>/serving/analytics.duckdb only")
+    sql.add_argument("--csv", action="store_true", help="print CSV (all rows, '\\n' line ends) instead of a table")
+    sql.add_argument("--max-rows", type=int, default=50, metavar="N",
+                     help="rows the table shows (default 50; --csv prints every row)")
     sql.add_argument("--timeout", type=float, default=SQL_TIMEOUT_SECONDS, metavar="S",
                      help=f"stop a query after S seconds (default {SQL_TIMEOUT_SECONDS:.0f}; 0: no limit)")
 
     from . import coordination
 
-    coordination.add_arguments(sub.add_parser("coordination", help="CooRTweet-style coordinated co-sharing on a share export"))
+    coordination.add_arguments(command("coordination", "CooRTweet-style coordinated co-sharing on a share export",
+                                       epilog="exit codes: 0 written; 2 usage or input error"))
 
     from evaluation import quality
 
-    quality.add_arguments(sub.add_parser("evaluate", help="detection quality against generated truth, with the co-sharing baseline"))
+    ev = command("evaluate", "detection quality against generated truth, with the co-sharing baseline",
+                 epilog="Without --landing/--warehouse it generates and runs one dataset per seed.\n"
+                        "exit codes: 0 evaluated; 1 a run did not publish")
+    quality.add_arguments(ev)
+    _amend_help(ev, "--accounts", f"accounts per generated dataset, at least {MIN_ACCOUNTS}")
+    _amend_help(ev, "--days", "days per generated dataset")
+    _amend_help(ev, "--graph-engine", "graph engine of the generated runs")
     return parser
 
 
 def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", type=_date, help="first partition (YYYY-MM-DD); default: the first landed")
     p.add_argument("--end", type=_date, help="last partition (YYYY-MM-DD); default: the last landed")
-    p.add_argument("--graph-engine", choices=("auto", "spark", "local"), default="auto")
+    p.add_argument("--graph-engine", choices=("auto", "spark", "local"), default="auto",
+                   help="engine of the graph metrics: local (igraph, one process), spark, or auto: local unless "
+                        "the coordination graph has more edges than the auto threshold (README, \"Operating it\")")
 
 
 # Analysts' SQL may read the snapshot and nothing else: the restricted store (identity
@@ -88,7 +148,7 @@ def _print_result(rel, as_csv: bool, max_rows: int) -> None:
     if as_csv:
         import csv
 
-        w = csv.writer(sys.stdout)
+        w = csv.writer(sys.stdout, lineterminator="\n")  # not csv's "\r\n": shells keep the \r in $(...)
         rows = rel.fetchall()  # before the header: a query that fails while running prints nothing
         w.writerow(rel.columns)
         w.writerows(rows)

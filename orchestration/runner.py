@@ -7,6 +7,7 @@ orchestration/definitions.py, with the same assets, checks and pools.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from contextlib import contextmanager
@@ -129,9 +130,10 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
     if warehouse.exists() and not warehouse.is_dir():
         print(f"error: warehouse {warehouse} is not a folder", file=sys.stderr)
         return 2
-    keys = select_partition_keys(landed_partitions(landing), start, end)
+    landed = landed_partitions(landing)
+    keys = select_partition_keys(landed, start, end)
     if not keys:
-        print(f"error: no partitions found under {landing}", file=sys.stderr)
+        print(f"error: {no_partitions_message(landing, landed, start, end)}", file=sys.stderr)
         return 2
     problem = partition_range_problem(keys, daily_partitions.get_first_partition_key(),
                                       daily_partitions.get_last_partition_key())
@@ -176,6 +178,16 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
     return 0
 
 
+def no_partitions_message(landing: Path, landed: list[date], start: date | None, end: date | None) -> str:
+    """Why a run has nothing to ingest (pure): no landed day at all, or none in the range asked for."""
+    if not landed:
+        return (f"no partitions found under {landing} (expected <source>/dt=YYYY-MM-DD/ folders for "
+                "accounts, events, sessions or enforcement)")
+    asked = f"{start or '...'} .. {end or '...'}"
+    return (f"no landed day falls in {asked}: {landing} holds {len(landed)} day(s), "
+            f"{landed[0].isoformat()} .. {landed[-1].isoformat()}")
+
+
 def _refuse(problems: list[str], warehouse: Path, log_path: Path | None = None) -> int:
     snapshot = warehouse / "serving" / "analytics.duckdb"
     print("error: not published; blocking checks or steps failed:", file=sys.stderr)
@@ -188,38 +200,123 @@ def _refuse(problems: list[str], warehouse: Path, log_path: Path | None = None) 
     return 1
 
 
+SUMMARY_TABLES = ("actors", "actor_edges", "evidence_edges", "networks", "network_members", "network_edges",
+                  "actor_metrics")
+
+
+def cli_command() -> str:
+    """How to call `threatgraph` from here: the bare name when it is on the PATH, else its path
+    in this interpreter's bin/ (a venv that is not activated, as under `make demo`)."""
+    import shutil
+
+    exe = Path(sys.executable).parent / "threatgraph"
+    if not exe.exists():
+        return f"{shlex.quote(sys.executable)} -m orchestration.cli"
+    found = shutil.which("threatgraph")
+    if found and Path(found).resolve() == exe.resolve():
+        return "threatgraph"
+    try:
+        return shlex.quote(str(exe.relative_to(Path.cwd())))
+    except ValueError:
+        return shlex.quote(str(exe))
+
+
+def snapshot_window(con) -> tuple[date | None, date | None]:
+    """(first, last day) of the analysis window of a published snapshot: marts.actors' window."""
+    return tuple(con.execute("SELECT min(window_start), max(window_end) FROM actors").fetchone())
+
+
+def window_line(first: date | None, last: date | None) -> str:
+    if first is None or last is None:
+        return "window: none (no actors in the snapshot)"
+    return f"window: {first} .. {last} ({(last - first).days + 1} days)"
+
+
 def _summary(warehouse: Path, keys: list[str], seconds: float, warnings: list[str] = ()) -> None:
     import duckdb
 
     snapshot = warehouse / "serving" / "analytics.duckdb"
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
-        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("actors", "actor_edges", "networks", "network_members", "actor_metrics")}
+        present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SUMMARY_TABLES if t in present}
+        first, last = snapshot_window(con)
         flagged = con.execute("SELECT count(*), coalesce(sum(n_actors), 0) FROM networks WHERE flagged").fetchone()
-        top = con.execute("""SELECT network_id, n_actors, round(risk_score, 2), array_to_string(signals, ', ')
+        top = con.execute("""SELECT network_id, n_actors, risk_score, array_to_string(signals, ', ')
                              FROM networks WHERE flagged ORDER BY risk_score DESC, n_actors DESC LIMIT 5""").fetchall()
     finally:
         con.close()
     _say(f"\npublished {snapshot}")
     _say(f"partitions: {keys[0]} .. {keys[-1]} ({len(keys)}), {seconds:.0f}s")
+    _say(window_line(first, last))
     _say("rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
     _say(f"networks flagged: {flagged[0]} ({flagged[1]} accounts)")
     for nid, n, risk, signals in top:
-        _say(f"  {nid}  {n:>4} accounts  risk {risk}  {signals}")
+        _say(f"  {nid}  {n:>4} accounts  risk {risk:.2f}  {signals}")
     if warnings:
         _say(f"warnings (not blocking): {len(warnings)}")
         for w in warnings[:10]:
             _say(f"  - {w}")
-    _say(f'query: threatgraph sql "SELECT * FROM networks WHERE flagged" --warehouse {warehouse}')
+    _say(f"query: {cli_command()} sql \"SELECT * FROM networks WHERE flagged\" --warehouse {shlex.quote(str(warehouse))}")
+
+
+DEMO_OPTIONS = ("accounts", "days", "seed", "start", "corrupt_rate")  # generator.synth.generate's
+
+
+def landing_options(landing: Path) -> dict | None:
+    """The generator options a landing was made with (its _truth/manifest.json), None when unknown."""
+    import json
+
+    try:
+        arguments = json.loads((landing / "_truth" / "manifest.json").read_text())["arguments"]
+        return {k: arguments[k] for k in DEMO_OPTIONS}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _options_text(options: dict) -> str:
+    return ", ".join(f"{k}={options[k]}" for k in DEMO_OPTIONS)
 
 
 def run_demo(args) -> int:
+    """Generate DIR/landing unless it holds a dataset generated with the same options, then run it.
+
+    A landing generated with other --accounts/--days/--seed is generated again, and the demo's
+    warehouse (DIR/warehouse, derived from the old landing alone) is removed with it: bronze would
+    otherwise mix the two datasets' days and accounts."""
+    import inspect
+    import shutil
+
     from generator import synth
 
+    from .cli import MIN_ACCOUNTS
+
+    if args.accounts < MIN_ACCOUNTS or args.days < 1:
+        print(f"error: need --accounts >= {MIN_ACCOUNTS} (the planted operations need a population) "
+              "and --days >= 1", file=sys.stderr)
+        return 2
     root = Path(args.dir)
     landing, warehouse = root / "landing", root / "warehouse"
-    if not (landing / "_truth").is_dir():
-        _say(f"[demo] generating {args.accounts} accounts over {args.days} days into {landing}")
-        synth.generate(landing, days=args.days, accounts=args.accounts, seed=args.seed)
+    defaults = inspect.signature(synth.generate).parameters
+    wanted = {"accounts": args.accounts, "days": args.days, "seed": args.seed,
+              "start": defaults["start"].default.isoformat(), "corrupt_rate": defaults["corrupt_rate"].default}
+    generated = (landing / "_truth").is_dir()
+    if not generated and landing.is_dir() and any(landing.iterdir()):
+        print(f"error: {landing} holds files that `threatgraph demo` did not generate (no _truth/); "
+              "choose another --dir", file=sys.stderr)
+        return 2
+    if generated:
+        had = landing_options(landing)
+        if had is None or had == wanted:
+            about = (f"generated with {_options_text(had)}; other --accounts, --days or --seed generate it again"
+                     if had else "generation options unknown; remove it (`make clean-data` for data/demo) or use a new --dir to "
+                     "regenerate")
+            _say(f"[demo] reusing the existing landing at {landing} ({about})")
+            return run_pipeline(landing, warehouse, args.start, args.end, args.graph_engine)
+        _say(f"[demo] the landing at {landing} was generated with {_options_text(had)}; generating it again with "
+             f"{_options_text(wanted)}" + (f" and starting a new warehouse (removing {warehouse})" if warehouse.exists() else ""))
+        if warehouse.exists():
+            shutil.rmtree(warehouse)
+    _say(f"[demo] generating {args.accounts} accounts over {args.days} days (seed {args.seed}) into {landing}")
+    synth.generate(landing, days=args.days, accounts=args.accounts, seed=args.seed)
     return run_pipeline(landing, warehouse, args.start, args.end, args.graph_engine)
