@@ -64,6 +64,18 @@ def release_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 INTERRUPT_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_active_watch: InterruptWatch | None = None
+
+
+def interrupt_received() -> bool:
+    """Whether this process was sent SIGINT or SIGTERM during its run: through the runner's watch
+    when one is active (`threatgraph run`), else through Dagster's own record of it (a run launched
+    by Dagster). Dagster forgets what it recorded once a step raised it, so the watch comes first."""
+    if _active_watch is not None and _active_watch.received() is not None:
+        return True
+    from dagster._utils.interrupts import check_captured_interrupt  # no public API for it
+
+    return check_captured_interrupt()
 
 
 class InterruptWatch:
@@ -81,12 +93,16 @@ class InterruptWatch:
         self._previous_handlers: dict[int, object] = {}
 
     def __enter__(self) -> InterruptWatch:
+        global _active_watch
+        _active_watch = self
         self._previous_fd = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
         for sig in INTERRUPT_EXIT_CODES:
             self._previous_handlers[sig] = signal.signal(sig, lambda signo, frame: None)  # the wakeup fd records it
         return self
 
     def __exit__(self, *exc) -> None:
+        global _active_watch
+        _active_watch = None
         self.received()  # drain
         for sig, handler in self._previous_handlers.items():
             signal.signal(sig, handler)

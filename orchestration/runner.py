@@ -19,6 +19,7 @@ import dagster as dg
 from .ingest import landed_partitions
 from .partitions import daily_partitions, partition_range_problem, select_partition_keys
 from .pseudonymize import PseudonymKeyMismatch
+from .run_guard import CLI_LAUNCHER, LAUNCHER_TAG, InterruptWatch, release_abandoned_runs, warehouse_run_lock
 
 
 def _say(msg: str) -> None:
@@ -65,6 +66,8 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 SNAPSHOT_KEY = dg.AssetKey(["serving", "analytics_snapshot"])
+# Runs this process starts: release_abandoned_runs clears only these after a killed run.
+CLI_TAGS = {LAUNCHER_TAG: CLI_LAUNCHER}
 
 
 def failed_checks(result: dg.ExecuteInJobResult, blocking: bool | None = None) -> list[str]:
@@ -105,7 +108,7 @@ def execute_ingest(defs: dg.Definitions, partition_key: str, instance: dg.Dagste
     """One run of `ingest_job` for a landing day (what the schedule and the sensor start)."""
     with tool_output_to(log_path):
         return defs.resolve_job_def("ingest_job").execute_in_process(
-            partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
+            partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=CLI_TAGS)
 
 
 def execute_analytics(defs: dg.Definitions, window_end: str | None, graph_engine: str, instance: dg.DagsterInstance,
@@ -116,7 +119,8 @@ def execute_analytics(defs: dg.Definitions, window_end: str | None, graph_engine
 
     with tool_output_to(log_path):
         return defs.resolve_job_def("analytics_job").execute_in_process(
-            run_config=analytics_run_config(window_end, graph_engine) | QUIET_LOGS, instance=instance, raise_on_error=False)
+            run_config=analytics_run_config(window_end, graph_engine) | QUIET_LOGS, instance=instance, raise_on_error=False,
+            tags=CLI_TAGS)
 
 
 def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date | None, graph_engine: str = "auto") -> int:
@@ -147,18 +151,32 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
         print(f"error: {exc}", file=sys.stderr)
         return 2
     defs = build_definitions(storage)
+    with warehouse_run_lock(warehouse, _say), InterruptWatch() as interrupts:
+        return _run_locked(defs, keys, landing, warehouse, graph_engine, interrupts)
+
+
+def _run_locked(defs: dg.Definitions, keys: list[str], landing: Path, warehouse: Path, graph_engine: str,
+                interrupts: InterruptWatch) -> int:
+    """The runs of one `threatgraph run`, holding the warehouse's run lock; stops at the first run
+    boundary after SIGINT/SIGTERM (publish itself refuses to swap once the run was interrupted)."""
     instance = _instance()
-    log_path = warehouse / "logs" / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.log"
+    released = release_abandoned_runs(instance)
+    if released:
+        _say(f"released {len(released)} run(s) left unfinished by a killed threatgraph run: {', '.join(r[:8] for r in released)}")
+    log_path = warehouse / "logs" / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{os.getpid()}.log"
     _say(f"threatgraph run: {len(keys)} partitions from {landing}; tool output in {log_path}")
     t0 = time.monotonic()
     problems, warnings = [], []
     for i, key in enumerate(keys, start=1):
         t = time.monotonic()
         result = execute_ingest(defs, key, instance, log_path)
+        if interrupts.received():
+            return _interrupted(interrupts, warehouse, log_path)
         blocking = blocking_failures(result)
         warnings += [f"{key}: {c}" for c in failed_checks(result, blocking=False)]
         _say(f"[1/2 ingest] {key} ({i}/{len(keys)}) {'FAILED' if blocking else 'ok'} in {time.monotonic() - t:.1f}s")
         problems += [f"{key}: {p}" for p in blocking]
+    warnings += damaged_files(warehouse / "warehouse.duckdb", keys)
     if problems:
         return _refuse(problems, warehouse, log_path)
     # The window ends on the newest day in bronze (None): re-running an earlier day republishes
@@ -167,6 +185,8 @@ def run_pipeline(landing: Path, warehouse: Path, start: date | None, end: date |
          "detection, checks, publish ...")
     t = time.monotonic()
     result = execute_analytics(defs, None, graph_engine, instance, log_path)
+    if interrupts.received():
+        return _interrupted(interrupts, warehouse, log_path)
     blocking = blocking_failures(result)
     warnings += [f"analytics: {c}" for c in failed_checks(result, blocking=False)]
     published = SNAPSHOT_KEY in materialized_keys(result)
@@ -186,6 +206,40 @@ def no_partitions_message(landing: Path, landed: list[date], start: date | None,
     asked = f"{start or '...'} .. {end or '...'}"
     return (f"no landed day falls in {asked}: {landing} holds {len(landed)} day(s), "
             f"{landed[0].isoformat()} .. {landed[-1].isoformat()}")
+
+
+DAMAGED_FILE_STATUSES = ("truncated_gzip", "corrupt_gzip", "skipped_not_jsonl")
+
+
+def damaged_files(db: Path, keys: list[str]) -> list[str]:
+    """One warning per landing file of these days that was cut, corrupt or not read (bronze.ingest_files):
+    their lines are quarantined or skipped, which a run that publishes must still say."""
+    import duckdb
+
+    if not db.exists():
+        return []
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(f"""
+            SELECT CAST(dt AS VARCHAR), source, source_file, file_status, lines_read, invalid FROM bronze.ingest_files
+            WHERE CAST(dt AS VARCHAR) IN (SELECT unnest(?)) AND file_status IN {DAMAGED_FILE_STATUSES}
+            ORDER BY 1, 2, 3""", [keys]).fetchall()
+    except duckdb.CatalogException:  # nothing ingested yet
+        return []
+    finally:
+        con.close()
+    return [f"{dt}: {source} file {Path(name).name}: {status} ({read} lines read, {invalid} quarantined)"
+            for dt, source, name, status, read, invalid in rows]
+
+
+def _interrupted(interrupts: InterruptWatch, warehouse: Path, log_path: Path) -> int:
+    code = interrupts.exit_code()
+    print("error: interrupted; not published" + (f", the previous snapshot is unchanged: {warehouse / 'serving' / 'analytics.duckdb'}"
+                                                  if (warehouse / "serving" / "analytics.duckdb").exists() else ""), file=sys.stderr)
+    print("the days ingested so far stay in bronze; run again to finish", file=sys.stderr)
+    if log_path.exists():
+        print(f"details: {log_path}", file=sys.stderr)
+    return code
 
 
 def _refuse(problems: list[str], warehouse: Path, log_path: Path | None = None) -> int:

@@ -163,3 +163,49 @@ def test_the_identity_recipe_maps_both_ways(ran):
     assert rows[account][1] == key and rows["no-such-id"] == ["no-such-id", "", "", ""]
     assert run("actor_key", key)[0][:2] == [key, account]
     assert run("actor_key", "a_nosuchkey") == [["a_nosuchkey", "", "", ""]]
+
+
+def _start_run(landing, warehouse, home) -> subprocess.Popen:
+    return subprocess.Popen([str(EXE), "run", "--landing", str(landing), "--warehouse", str(warehouse), "--graph-engine", "local"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env=_env(DAGSTER_HOME=str(home), PYTHONUNBUFFERED="1"))
+
+
+def _wait_for_line(proc: subprocess.Popen, prefix: str) -> None:
+    for line in proc.stdout:
+        if line.startswith(prefix):
+            return
+    raise AssertionError(f"the run ended before printing {prefix!r}: {proc.stderr.read()}")
+
+
+def test_ctrl_c_stops_the_run_and_nothing_is_published(ran):
+    import hashlib
+    import signal
+
+    landing, warehouse, home, _ = ran
+    snapshot = warehouse / "serving" / "analytics.duckdb"
+    before = hashlib.sha256(snapshot.read_bytes()).hexdigest()
+    proc = _start_run(landing, warehouse, home)
+    _wait_for_line(proc, "[2/2 analytics] window")  # dbt is starting: publish would come last
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 130, out + err
+    assert "interrupted; not published" in err and "[2/2 analytics] ok" not in out
+    assert hashlib.sha256(snapshot.read_bytes()).hexdigest() == before
+    assert not list(snapshot.parent.glob(".analytics.*"))
+
+
+def test_a_run_killed_mid_ingest_does_not_block_the_next_one(ran):
+    import signal
+    import time
+
+    landing, warehouse, home, _ = ran
+    proc = _start_run(landing, warehouse, home)
+    _wait_for_line(proc, "threatgraph run:")
+    time.sleep(3)  # inside the first day's ingest run, holding the one-writer pool's slot
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    again = subprocess.run([str(EXE), "run", "--landing", str(landing), "--warehouse", str(warehouse), "--graph-engine", "local"],
+                           capture_output=True, text=True, cwd=REPO, env=_env(DAGSTER_HOME=str(home)), timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "released 1 run(s) left unfinished by a killed threatgraph run" in again.stdout

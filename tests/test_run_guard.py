@@ -100,3 +100,19 @@ def test_publish_refuses_to_swap_after_an_interrupt_during_the_run():
         time.sleep(0.1)
         with pytest.raises(dg.Failure, match="interrupted"):
             _refuse_if_interrupted()
+
+
+def test_publish_refuses_after_an_interrupt_dagster_already_consumed():
+    """A step that raised the interrupt clears Dagster's record; the runner's watch still has it."""
+    import pytest
+    from dagster._utils.interrupts import capture_interrupts, pop_captured_interrupt
+
+    from orchestration.assets.publish import _refuse_if_interrupted
+
+    with InterruptWatch():
+        with capture_interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)
+            assert pop_captured_interrupt()  # what raising it in a step does
+            with pytest.raises(dg.Failure, match="interrupted"):
+                _refuse_if_interrupted()

@@ -10,6 +10,7 @@ import dagster as dg
 
 from ..publish import PUBLISHED_TABLES, GateState, build_snapshot, publication_blockers
 from ..resources import PlatformStorage
+from ..run_guard import interrupt_received
 from .ingest import DUCKDB_WRITER_POOL, TRANSIENT_RETRY
 
 
@@ -35,11 +36,9 @@ def analytics_snapshot(context: dg.AssetExecutionContext, storage: PlatformStora
 
 
 def _refuse_if_interrupted() -> None:
-    # Dagster records SIGINT/SIGTERM during a run rather than raising it in every step: a run
-    # stopped by its operator must not go on to publish what it built before the stop.
-    from dagster._utils.interrupts import check_captured_interrupt
-
-    if check_captured_interrupt():
+    # A run stopped by its operator (SIGINT/SIGTERM) must not go on to publish what it built
+    # before the stop; Dagster records the signal rather than failing every later step.
+    if interrupt_received():
         raise dg.Failure(description="not published: the run was interrupted (SIGINT/SIGTERM); the previous snapshot stays",
                          allow_retries=False)
 
