@@ -116,3 +116,24 @@ def test_publish_refuses_after_an_interrupt_dagster_already_consumed():
             assert pop_captured_interrupt()  # what raising it in a step does
             with pytest.raises(dg.Failure, match="interrupted"):
                 _refuse_if_interrupted()
+
+
+def test_damaged_landing_files_of_the_run_are_listed_as_warnings(tmp_path):
+    import duckdb
+
+    from orchestration.runner import damaged_files
+
+    assert damaged_files(tmp_path / "missing.duckdb", ["2026-11-01"]) == []
+    db = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA bronze")
+    con.execute("""CREATE TABLE bronze.ingest_files AS SELECT * FROM (VALUES
+        (DATE '2026-11-01', 'events', '/l/events/dt=2026-11-01/part-0.jsonl.gz', 'truncated_gzip', 1605, 1),
+        (DATE '2026-11-01', 'events', '/l/events/dt=2026-11-01/notes.txt', 'skipped_not_jsonl', 0, 0),
+        (DATE '2026-11-01', 'sessions', '/l/sessions/dt=2026-11-01/part-0.jsonl', 'ok', 10, 0),
+        (DATE '2026-10-30', 'events', '/l/events/dt=2026-10-30/part-0.jsonl.gz', 'corrupt_gzip', 5, 5))
+        t(dt, source, source_file, file_status, lines_read, invalid)""")
+    con.close()
+    assert damaged_files(db, ["2026-11-01"]) == [
+        "2026-11-01: events file notes.txt: skipped_not_jsonl (0 lines read, 0 quarantined)",
+        "2026-11-01: events file part-0.jsonl.gz: truncated_gzip (1605 lines read, 1 quarantined)"]
