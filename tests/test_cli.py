@@ -250,7 +250,6 @@ def test_deploy_instance_yaml_loads_and_retries_no_failed_step(tmp_path):
         instance.dispose()
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_dagster_dev_defaults_to_the_demo_folders():
     env = {k: v for k, v in os.environ.items() if not k.startswith("THREATGRAPH_")}
 
